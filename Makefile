@@ -1,0 +1,52 @@
+# Two commands for a newcomer: `make build` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export DO_NOT_TRACK := 1
+
+SCALE ?= tiny
+SEED ?= 42
+AS_OF ?= 2026-06-30
+DATA_DIR ?= data/raw
+DBT_VARS := {as_of_date: '$(AS_OF)'}
+
+.PHONY: build test install data load dbt lint pytest clean
+
+## make build: install, generate sample data, load it, dbt build (models + tests), checks.
+build: install data load dbt
+	@echo "Done. Warehouse: $${DBT_DUCKDB_PATH:-warehouse/segmentation.duckdb}  docs: make docs"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==24.3.1
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+data: install
+	$(BIN)/python -m custseg generate --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF) --out $(DATA_DIR)
+
+load: install
+	$(BIN)/python -m custseg load --data $(DATA_DIR)
+
+dbt: install
+	$(BIN)/dbt seed --quiet
+	$(BIN)/dbt build --vars "$(DBT_VARS)"
+
+lint: install
+	$(BIN)/ruff check custseg tests_py
+	$(BIN)/sqlfluff lint models analyses tests --processes 2
+
+pytest: install
+	$(BIN)/pytest -q tests_py
+
+## make test: the whole suite (lint, SQL style, Python and dbt integration tests).
+test: install lint pytest
+
+clean:
+	rm -rf target logs warehouse data $(VENV)

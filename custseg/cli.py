@@ -1,0 +1,47 @@
+"""One command line for the project: `python -m custseg <command>`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from custseg import PROJECT_DIR
+
+
+def _add_generate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("generate", help="write deterministic synthetic raw data as Parquet")
+    p.add_argument("--scale", default="tiny", help="tiny, small, medium, large or an event count (1M, 10M, 100M)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--as-of", default="2026-06-30", help="last day covered by the data (YYYY-MM-DD)")
+    p.add_argument("--out", type=Path, default=PROJECT_DIR / "data" / "raw")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _add_load(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("load", help="expose the raw Parquet files as the raw schema of a dbt target")
+    p.add_argument("--target", default=None, help="duckdb (default), postgres or spark; defaults to $DBT_TARGET")
+    p.add_argument("--data", type=Path, default=PROJECT_DIR / "data" / "raw")
+    p.add_argument("--schema", default="raw")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="custseg", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_generate(sub)
+    _add_load(sub)
+    args = parser.parse_args(argv)
+
+    if args.command == "generate":
+        from custseg.generate import generate
+
+        manifest = generate(
+            out_dir=args.out, scale=args.scale, seed=args.seed, as_of=args.as_of, progress=not args.no_progress
+        )
+        print(f"wrote {sum(manifest['row_counts'].values()):,} raw rows to {args.out}")
+    elif args.command == "load":
+        from custseg.load import load
+
+        counts = load(target=args.target, data_dir=args.data, schema=args.schema)
+        for table, n in counts.items():
+            print(f"{args.schema}.{table}: {n:,} rows")
+    return 0
