@@ -43,10 +43,10 @@ def load(target: str | None, data_dir: Path, schema: str = "raw") -> dict[str, i
     raise ValueError(f"unknown target '{target}': expected duckdb, postgres or spark")
 
 
-def load_duckdb(data_dir: Path, schema: str = "raw") -> dict[str, int]:
+def load_duckdb(data_dir: Path, schema: str = "raw", path: Path | None = None) -> dict[str, int]:
     import duckdb
 
-    path = duckdb_path()
+    path = path or duckdb_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     with duckdb.connect(str(path)) as con:

@@ -1,0 +1,52 @@
+{#- One row per raw table: where every raw row went. Nothing may be lost:
+    raw_rows = staged_rows + rejected_rows + duplicate_rows (tested). -#}
+{%- set raw_tables = [
+    ('crm', 'crm_accounts', 'stg_crm__accounts'),
+    ('crm', 'crm_contacts', 'stg_crm__contacts'),
+    ('crm', 'crm_deals', 'stg_crm__deals'),
+    ('crm', 'crm_subscriptions', 'stg_crm__subscriptions'),
+    ('shop', 'shop_orders', 'stg_shop__orders'),
+    ('shop', 'shop_order_lines', 'stg_shop__order_lines'),
+    ('events', 'events', 'stg_events__events'),
+] -%}
+
+with
+
+{% for source_name, table_name, staging_model in raw_tables %}
+{{ table_name }}_counts as (
+    select
+        '{{ table_name }}' as raw_table,
+        '{{ staging_model }}' as staging_model,
+        (select count(*) from {{ source(source_name, table_name) }}) as raw_rows,
+        (select count(*) from {{ ref(staging_model) }}) as staged_rows,
+        (
+            select count(*) from {{ ref(staging_model ~ '_rejected') }}
+            where reject_reason != 'duplicate'
+        ) as rejected_rows,
+        (
+            select count(*) from {{ ref(staging_model ~ '_rejected') }}
+            where reject_reason = 'duplicate'
+        ) as duplicate_rows
+),
+
+{% endfor %}
+unioned as (
+    {% for _, table_name, _ in raw_tables %}
+        select * from {{ table_name }}_counts
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+final as (
+    select
+        raw_table,
+        staging_model,
+        raw_rows,
+        staged_rows,
+        rejected_rows,
+        duplicate_rows,
+        raw_rows - staged_rows - rejected_rows - duplicate_rows as unaccounted_rows
+    from unioned
+)
+
+select * from final

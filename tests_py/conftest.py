@@ -1,0 +1,51 @@
+"""Shared helpers: run dbt against throw-away DuckDB files so tests never touch the
+developer's warehouse, and pin the as-of date."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from custseg import PROJECT_DIR
+
+AS_OF = "2026-06-30"
+BIN = Path(sys.executable).parent
+
+
+def dbt_env(workdir: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DBT_PROFILES_DIR=str(PROJECT_DIR),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="False",
+        DO_NOT_TRACK="1",
+        DBT_TARGET="duckdb",
+        DBT_DUCKDB_PATH=str(workdir / "warehouse.duckdb"),
+        DUCKDB_TEMP_DIRECTORY=str(workdir / "duckdb_tmp"),
+        DBT_TARGET_PATH=str(workdir / "target"),
+        DBT_LOG_PATH=str(workdir / "logs"),
+    )
+    env.update(extra)
+    return env
+
+
+def run_dbt(args: list[str], env: dict[str, str], cwd: Path = PROJECT_DIR, check: bool = True):
+    proc = subprocess.run([str(BIN / "dbt"), *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
+    return proc
+
+
+def run_results(target_path: Path) -> dict[str, dict]:
+    """Results of the last dbt invocation, keyed by node unique_id."""
+    data = json.loads((target_path / "run_results.json").read_text())
+    return {r["unique_id"]: r for r in data["results"]}
+
+
+@pytest.fixture(scope="session")
+def as_of() -> str:
+    return AS_OF
