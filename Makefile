@@ -13,11 +13,12 @@ AS_OF ?= 2026-06-30
 DATA_DIR ?= data/raw
 DBT_VARS := {as_of_date: '$(AS_OF)'}
 
-.PHONY: build test install data load dbt lint pytest clean
+.PHONY: build test install data load dbt validate docs lint pytest clean
 
-## make build: install, generate sample data, load it, dbt build (models + tests), checks.
-build: install data load dbt
-	@echo "Done. Warehouse: $${DBT_DUCKDB_PATH:-warehouse/segmentation.duckdb}  docs: make docs"
+## make build: install, generate sample data, load it, dbt build (seeds, models, tests), GX checkpoint.
+build: install data load dbt validate
+	@echo "Done. Warehouse: $${DBT_DUCKDB_PATH:-warehouse/segmentation.duckdb}"
+	@echo "Data Docs: warehouse/gx/gx/uncommitted/data_docs/local_site/index.html  dbt docs: make docs"
 
 install: $(VENV)/.installed
 
@@ -35,8 +36,14 @@ load: install
 	$(BIN)/python -m custseg load --data $(DATA_DIR)
 
 dbt: install
-	$(BIN)/dbt seed --quiet
 	$(BIN)/dbt build --vars "$(DBT_VARS)"
+
+validate: install
+	$(BIN)/python -m custseg validate
+
+docs: install
+	$(BIN)/dbt docs generate --vars "$(DBT_VARS)"
+	@echo "dbt docs: target/index.html (serve with: $(BIN)/dbt docs serve)"
 
 lint: install
 	$(BIN)/ruff check custseg tests_py

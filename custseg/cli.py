@@ -24,11 +24,19 @@ def _add_load(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--schema", default="raw")
 
 
+def _add_validate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="run the Great Expectations checkpoint and write Data Docs")
+    p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
+    p.add_argument("--spec", type=Path, default=None, help="expectations YAML (default checks/expectations.yml)")
+    p.add_argument("--gx-dir", type=Path, default=None, help="where the GX project and Data Docs go")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="custseg", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _add_generate(sub)
     _add_load(sub)
+    _add_validate(sub)
     args = parser.parse_args(argv)
 
     if args.command == "generate":
@@ -44,4 +52,17 @@ def main(argv: list[str] | None = None) -> int:
         counts = load(target=args.target, data_dir=args.data, schema=args.schema)
         for table, n in counts.items():
             print(f"{args.schema}.{table}: {n:,} rows")
+    elif args.command == "validate":
+        from custseg import validate
+        from custseg.load import duckdb_path
+
+        result = validate.run_checkpoint(
+            database=args.database or duckdb_path(),
+            spec_path=args.spec or validate.DEFAULT_SPEC,
+            gx_dir=args.gx_dir or validate.DEFAULT_GX_DIR,
+        )
+        for failure in result.failures:
+            print(failure)
+        print(result.summary())
+        return 0 if result.success else 1
     return 0

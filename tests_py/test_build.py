@@ -4,6 +4,7 @@ everything with the as-of date pinned, then check what landed in the DuckDB file
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,7 @@ from conftest import AS_OF, dbt_env, run_dbt, run_results
 from custseg import RAW_TABLES
 from custseg.generate import generate
 from custseg.load import load_duckdb
+from custseg.validate import run_checkpoint
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +36,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     manifest = generate(out_dir=data_dir, scale="tiny", seed=42, as_of=AS_OF, progress=False)
     env = dbt_env(workdir)
     load_duckdb(data_dir, path=Path(env["DBT_DUCKDB_PATH"]))
-    run_dbt(["seed"], env)
     proc = run_dbt(["build", "--vars", f"{{as_of_date: '{AS_OF}'}}"], env, check=False)
     results = run_results(workdir / "target")
     return {
@@ -81,3 +82,26 @@ def test_rejected_reasons_match_injected_defects(built: dict) -> None:
             )
             expected = {reason: n for reason, n in injected.get(table, {}).items() if n}
             assert found == expected, f"{table}: rejected {json.dumps(found)} vs injected {json.dumps(expected)}"
+
+
+def test_checkpoint_passes_and_writes_data_docs(built: dict) -> None:
+    result = run_checkpoint(database=built["db"], gx_dir=built["workdir"] / "gx")
+    assert result.success, "\n".join(map(str, result.failures))
+    assert result.expectations >= 10
+    assert result.docs_path.is_file()
+    assert "<html" in result.docs_path.read_text().lower()
+
+
+def test_checkpoint_names_table_column_and_expectation_on_corrupt_data(built: dict, tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.duckdb"
+    shutil.copy(built["db"], corrupt)
+    with duckdb.connect(str(corrupt)) as con:
+        con.execute("create table corrupted as select * replace (-3 as household_size) from stg_crm__contacts")
+        con.execute("drop view stg_crm__contacts")
+        con.execute("alter table corrupted rename to stg_crm__contacts")
+    result = run_checkpoint(database=corrupt, gx_dir=tmp_path / "gx")
+    assert not result.success
+    messages = [str(f) for f in result.failures]
+    assert any(
+        "stg_crm__contacts.household_size" in m and "expect_column_values_to_be_between" in m for m in messages
+    ), messages
