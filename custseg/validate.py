@@ -102,7 +102,7 @@ def run_checkpoint(
     outcome = CheckpointResult()
 
     with duckdb.connect(str(database), read_only=True) as con:
-        con.execute(f'set schema "{schema}"')
+        con.execute(f"set schema = '{schema}'")
         for table, table_spec in spec["tables"].items():
             expectations, columns = [], set()
             for item in table_spec["expectations"]:

@@ -1,0 +1,105 @@
+{#- One row per event (the first delivery of each event_id that passed validation).
+    Incremental: a run re-reads the raw rows received within the lookback window
+    (see macros/incremental_events.sql), keeps the earliest valid delivery per event_id
+    in the window, and drops it when the target already holds an earlier delivery.
+    An earlier delivery that lands late replaces the later one through delete+insert
+    on event_id. Same result as a full refresh. -#}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_id',
+        incremental_strategy=incremental_strategy_for_events(),
+        on_schema_change='fail',
+    )
+}}
+
+with base_events as (
+
+    select * from {{ ref('base_events__events') }}
+
+),
+
+windowed as (
+
+    select * from base_events
+    {% if is_incremental() %}
+        where {{ incremental_events_window_filter(this) }}
+    {% endif %}
+
+),
+
+numbered as (
+
+    select
+        windowed.*,
+        row_number() over (
+            partition by windowed.row_hash
+            order by windowed.received_at
+        ) as row_ordinal
+    from windowed
+    where windowed.reject_reason is null
+
+),
+
+ranked as (
+
+    select
+        numbered.*,
+        row_number() over (
+            partition by numbered.event_id
+            order by {{ incremental_events_delivery_order('numbered') }}
+        ) as delivery_rank
+    from numbered
+
+),
+
+first_deliveries as (
+
+    select * from ranked
+    where delivery_rank = 1
+
+),
+
+new_first_deliveries as (
+
+    select first_deliveries.*
+    from first_deliveries
+    {% if is_incremental() %}
+        left join {{ this }} as existing_events
+            on
+                first_deliveries.event_id = existing_events.event_id
+                and first_deliveries.received_at > existing_events.received_at
+        where existing_events.event_id is null
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        -- ids
+        event_id,
+        contact_id,
+        anonymous_id,
+        email_normalized,
+
+        -- event
+        event_type,
+        {{ json_extract_string('properties', 'url') }} as url,
+        {{ json_extract_string('properties', 'content_topic') }} as content_topic,
+        {{ json_extract_string('properties', 'campaign') }} as campaign,
+        {{ json_extract_string('properties', 'feature') }} as feature,
+        {{ json_extract_string('properties', 'ticket_priority') }} as ticket_priority,
+        {{ json_extract_string('properties', 'account_id') }} as properties_account_id,
+
+        -- timestamps
+        occurred_at,
+        received_at,
+        cast(occurred_at as date) as event_date
+
+    from new_first_deliveries
+
+)
+
+select * from final
