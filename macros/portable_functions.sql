@@ -14,6 +14,12 @@
     create or replace function {{ target.schema }}.try_cast_{{ name }}(value text)
     returns {{ type }} language plpgsql immutable as $fn$
     begin
+        {%- if name in ('timestamp', 'date') %}
+        -- PostgreSQL also accepts words such as 'now' or 'today': only ISO shapes are dates here.
+        if value !~ '^\s*\d{4}-\d{2}-\d{2}' then
+            return null;
+        end if;
+        {%- endif %}
         return cast(value as {{ type }});
     exception when others then
         return null;

@@ -34,7 +34,7 @@
 
 {#- Text -> number: trims, drops thousands separators, returns null when not a number. -#}
 {% macro parse_number(expression) -%}
-    {{ try_cast("replace(trim(" ~ expression ~ "), ',', '')", dbt.type_float()) }}
+    {{ try_cast("replace(trim(" ~ expression ~ "), ',', '')", type_double()) }}
 {%- endmacro %}
 
 {% macro parse_integer(expression) -%}

@@ -11,7 +11,8 @@
     expression is null). Keep patterns free of backslashes: Spark string literals
     treat them as escapes. Use [.] for a literal dot. -#}
 {% macro staging_regexp_like(expression, pattern) -%}
-    {{ return(adapter.dispatch('staging_regexp_like', 'customer_segmentation')(expression, pattern)) }}
+    {%- set implementation = adapter.dispatch('staging_regexp_like', 'customer_segmentation') -%}
+    {{ return(implementation(expression, pattern)) }}
 {%- endmacro %}
 
 {% macro default__staging_regexp_like(expression, pattern) -%}
