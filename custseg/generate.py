@@ -203,7 +203,7 @@ def resolve_scale(scale: str) -> ScalePlan:
         contacts = PRESETS[key]
         events = contacts * EVENTS_PER_CONTACT
     else:
-        events = parse_event_count(key)
+        events = parse_event_count(str(scale).strip())
         contacts = max(200, events // EVENTS_PER_CONTACT)
     return ScalePlan(key, contacts, max(20, contacts // CONTACTS_PER_ACCOUNT), events)
 

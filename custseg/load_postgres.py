@@ -25,24 +25,27 @@ def _pg_type(arrow_type) -> str:
     return "text"
 
 
-def connect():
+def connect(**overrides):
+    """Connection from the same environment variables as profiles.yml; keyword arguments win."""
     import psycopg2
 
-    return psycopg2.connect(
-        host=os.environ.get("PGHOST", "127.0.0.1"),
-        port=int(os.environ.get("PGPORT", "5432")),
-        user=os.environ.get("PGUSER", "postgres"),
-        password=os.environ.get("PGPASSWORD", ""),
-        dbname=os.environ.get("PGDATABASE", "segmentation"),
-    )
+    settings = {
+        "host": os.environ.get("PGHOST", "127.0.0.1"),
+        "port": int(os.environ.get("PGPORT", "5432")),
+        "user": os.environ.get("PGUSER", "postgres"),
+        "password": os.environ.get("PGPASSWORD", ""),
+        "dbname": os.environ.get("PGDATABASE", "segmentation"),
+    }
+    settings.update(overrides)
+    return psycopg2.connect(**settings)
 
 
-def load_postgres(data_dir: Path, schema: str = "raw", batch_rows: int = 500_000) -> dict[str, int]:
+def load_postgres(data_dir: Path, schema: str = "raw", batch_rows: int = 500_000, **connection) -> dict[str, int]:
     import pyarrow.csv as pacsv
     import pyarrow.dataset as ds
 
     counts: dict[str, int] = {}
-    with connect() as con, con.cursor() as cur:
+    with connect(**connection) as con, con.cursor() as cur:
         cur.execute(f'create schema if not exists "{schema}"')
         for table in RAW_TABLES:
             folder = data_dir / table

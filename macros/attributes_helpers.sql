@@ -19,18 +19,13 @@
     empty items, as staging writes it) holds exactly the item `item` (a Python string,
     lower-case). False when the list is null. -#}
 {% macro attributes_list_has(list_expression, item) -%}
-    coalesce(
-        {{ attributes_contains(dbt.concat(["';'", list_expression, "';'"]), "';" ~ item ~ ";'") }},
-        false
-    )
+    {%- set padded = dbt.concat(["';'", list_expression, "';'"]) -%}
+    coalesce({{ attributes_contains(padded, "';" ~ item ~ ";'") }}, false)
 {%- endmacro %}
 
 {#- Number of items in a normalised ';'-separated list; 0 when the list is null. -#}
 {% macro attributes_list_length(list_expression) -%}
-    coalesce(
-        length({{ list_expression }}) - length(replace({{ list_expression }}, ';', '')) + 1,
-        0
-    )
+    coalesce(length({{ list_expression }}) - length(replace({{ list_expression }}, ';', '')) + 1, 0)
 {%- endmacro %}
 
 {#- Age in whole completed years on `as_of` of someone born on `birth_date`: the year

@@ -28,6 +28,6 @@ else
         -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGROOT -c fsync=off -c synchronous_commit=off" -w start >/dev/null
     echo "postgres started on 127.0.0.1:$PGPORT (data in $PGROOT)"
 fi
-if ! psql -h 127.0.0.1 -p "$PGPORT" -U postgres -tAc "select 1 from pg_database where datname = '$PGDATABASE'" | grep -q 1; then
-    psql -h 127.0.0.1 -p "$PGPORT" -U postgres -qc "create database \"$PGDATABASE\""
+if ! psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -tAc "select 1 from pg_database where datname = '$PGDATABASE'" | grep -q 1; then
+    psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -qc "create database \"$PGDATABASE\""
 fi

@@ -49,3 +49,31 @@ def run_results(target_path: Path) -> dict[str, dict]:
 @pytest.fixture(scope="session")
 def as_of() -> str:
     return AS_OF
+
+
+@pytest.fixture(scope="session")
+def sample_data(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The tiny sample, generated once per test session."""
+    from custseg.generate import generate
+
+    data_dir = tmp_path_factory.mktemp("sample") / "raw"
+    manifest = generate(out_dir=data_dir, scale="tiny", seed=42, as_of=AS_OF, progress=False)
+    return {"dir": data_dir, "manifest": manifest}
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory, sample_data: dict) -> dict:
+    """The whole project built on DuckDB from the tiny sample (as-of date pinned)."""
+    from custseg.load import load_duckdb
+
+    workdir = tmp_path_factory.mktemp("duckdb_build")
+    env = dbt_env(workdir)
+    load_duckdb(sample_data["dir"], path=Path(env["DBT_DUCKDB_PATH"]))
+    proc = run_dbt(["build", "--vars", f"{{as_of_date: '{AS_OF}'}}"], env, check=False)
+    return {
+        "workdir": workdir,
+        "manifest": sample_data["manifest"],
+        "proc": proc,
+        "results": run_results(workdir / "target"),
+        "db": Path(env["DBT_DUCKDB_PATH"]),
+    }

@@ -78,21 +78,71 @@ def test_manifest_counts_match_parquet_rows(tiny: Path) -> None:
 def test_every_injected_kind_is_present(tiny: Path) -> None:
     injected = json.loads((tiny / "_manifest.json").read_text())["injected"]
     expected = {
-        "crm_accounts": {"duplicate", "missing_required_field", "unknown_country", "unknown_currency",
-                         "invalid_number", "non_positive_amount", "invalid_timestamp", "future_timestamp"},
-        "crm_contacts": {"duplicate", "missing_required_field", "invalid_email", "unknown_country",
-                         "orphan_foreign_key", "invalid_timestamp", "future_timestamp", "invalid_number",
-                         "non_positive_amount", "unknown_currency"},
-        "crm_deals": {"duplicate", "missing_required_field", "orphan_foreign_key", "unknown_currency",
-                      "invalid_number", "non_positive_amount", "invalid_timestamp", "future_timestamp"},
-        "crm_subscriptions": {"duplicate", "missing_required_field", "orphan_foreign_key", "unknown_currency",
-                              "invalid_number", "non_positive_amount", "invalid_timestamp", "future_timestamp"},
-        "shop_orders": {"duplicate", "missing_required_field", "orphan_foreign_key", "unknown_currency",
-                        "invalid_timestamp", "future_timestamp"},
-        "shop_order_lines": {"duplicate", "missing_required_field", "orphan_foreign_key", "invalid_number",
-                             "non_positive_amount"},
-        "events": {"duplicate", "missing_required_field", "invalid_value", "malformed_json", "future_timestamp",
-                   "orphan_foreign_key"},
+        "crm_accounts": {
+            "duplicate",
+            "missing_required_field",
+            "unknown_country",
+            "unknown_currency",
+            "invalid_number",
+            "non_positive_amount",
+            "invalid_timestamp",
+            "future_timestamp",
+        },
+        "crm_contacts": {
+            "duplicate",
+            "missing_required_field",
+            "invalid_email",
+            "unknown_country",
+            "orphan_foreign_key",
+            "invalid_timestamp",
+            "future_timestamp",
+            "invalid_number",
+            "non_positive_amount",
+            "unknown_currency",
+        },
+        "crm_deals": {
+            "duplicate",
+            "missing_required_field",
+            "orphan_foreign_key",
+            "unknown_currency",
+            "invalid_number",
+            "non_positive_amount",
+            "invalid_timestamp",
+            "future_timestamp",
+        },
+        "crm_subscriptions": {
+            "duplicate",
+            "missing_required_field",
+            "orphan_foreign_key",
+            "unknown_currency",
+            "invalid_number",
+            "non_positive_amount",
+            "invalid_timestamp",
+            "future_timestamp",
+        },
+        "shop_orders": {
+            "duplicate",
+            "missing_required_field",
+            "orphan_foreign_key",
+            "unknown_currency",
+            "invalid_timestamp",
+            "future_timestamp",
+        },
+        "shop_order_lines": {
+            "duplicate",
+            "missing_required_field",
+            "orphan_foreign_key",
+            "invalid_number",
+            "non_positive_amount",
+        },
+        "events": {
+            "duplicate",
+            "missing_required_field",
+            "invalid_value",
+            "malformed_json",
+            "future_timestamp",
+            "orphan_foreign_key",
+        },
     }
     for table, reasons in expected.items():
         assert set(injected[table]) == reasons, table
@@ -103,9 +153,15 @@ def test_every_injected_kind_is_present(tiny: Path) -> None:
 
 def test_duplicates_are_counted_exactly(tiny: Path) -> None:
     injected = json.loads((tiny / "_manifest.json").read_text())["injected"]
-    keys = {"crm_accounts": "account_id", "crm_contacts": "contact_id", "crm_deals": "deal_id",
-            "crm_subscriptions": "subscription_id", "shop_orders": "order_id", "shop_order_lines": "order_line_id",
-            "events": "event_id"}
+    keys = {
+        "crm_accounts": "account_id",
+        "crm_contacts": "contact_id",
+        "crm_deals": "deal_id",
+        "crm_subscriptions": "subscription_id",
+        "shop_orders": "order_id",
+        "shop_order_lines": "order_line_id",
+        "events": "event_id",
+    }
     for table, key in keys.items():
         ids = [r[key] for r in _read(tiny, table) if r[key] and r[key].strip()]
         extra = sum(n - 1 for n in Counter(ids).values() if n > 1)
@@ -114,8 +170,14 @@ def test_duplicates_are_counted_exactly(tiny: Path) -> None:
 
 def test_nothing_references_injected_rows(tiny: Path) -> None:
     """Dirty rows use ids from a reserved range (9...) that no clean row points at."""
-    refs = [("crm_contacts", "account_id", "A9"), ("crm_deals", "account_id", "A9"), ("crm_deals", "contact_id", "C9"),
-            ("shop_orders", "contact_id", "C9"), ("shop_order_lines", "order_id", "O9"), ("events", "contact_id", "C9")]
+    refs = [
+        ("crm_contacts", "account_id", "A9"),
+        ("crm_deals", "account_id", "A9"),
+        ("crm_deals", "contact_id", "C9"),
+        ("shop_orders", "contact_id", "C9"),
+        ("shop_order_lines", "order_id", "O9"),
+        ("events", "contact_id", "C9"),
+    ]
     for table, column, prefix in refs:
         assert not any((r[column] or "").startswith(prefix) for r in _read(tiny, table)), (table, column)
 
@@ -150,8 +212,18 @@ def test_segments_have_raw_material(tiny: Path) -> None:
     assert len(near) >= 5
     events = _read(tiny, "events")
     types = Counter(r["event_type"] for r in events)
-    for t in ["page_view", "email_sent", "email_open", "email_click", "email_unsubscribe", "email_bounce",
-              "form_submit", "product_login", "feature_used", "support_ticket"]:
+    for t in [
+        "page_view",
+        "email_sent",
+        "email_open",
+        "email_click",
+        "email_unsubscribe",
+        "email_bounce",
+        "form_submit",
+        "product_login",
+        "feature_used",
+        "support_ticket",
+    ]:
         assert types[t] > 0, t
     linked = [r for r in events if r["event_type"] == "form_submit" and r["contact_id"] and r["anonymous_id"]]
     assert linked
@@ -219,7 +291,12 @@ def test_places_cover_every_urbanity(tiny: Path) -> None:
     for r in _read(tiny, "crm_contacts"):
         code = aliases.get(r["country"].strip().lower())
         city, postal = r["city"].strip().lower(), r["postal_code"].strip().upper()
-        hits = [u for u in rules if u["country_code"] == code and (not u["city"] or u["city"] == city)
-                and (not u["postal_prefix"] or postal.startswith(u["postal_prefix"]))]
+        hits = [
+            u
+            for u in rules
+            if u["country_code"] == code
+            and (not u["city"] or u["city"] == city)
+            and (not u["postal_prefix"] or postal.startswith(u["postal_prefix"]))
+        ]
         found[min(hits, key=lambda u: (int(u["priority"]), u["rule_id"]))["urbanity"] if hits else "unknown"] += 1
     assert set(found) == {"urban", "suburban", "rural", "unknown"}

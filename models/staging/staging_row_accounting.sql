@@ -13,21 +13,21 @@
 with
 
 {% for source_name, table_name, staging_model in raw_tables %}
-{{ table_name }}_counts as (
-    select
-        '{{ table_name }}' as raw_table,
-        '{{ staging_model }}' as staging_model,
-        (select count(*) from {{ source(source_name, table_name) }}) as raw_rows,
-        (select count(*) from {{ ref(staging_model) }}) as staged_rows,
-        (
-            select count(*) from {{ ref(staging_model ~ '_rejected') }}
-            where reject_reason != 'duplicate'
-        ) as rejected_rows,
-        (
-            select count(*) from {{ ref(staging_model ~ '_rejected') }}
-            where reject_reason = 'duplicate'
-        ) as duplicate_rows
-),
+    {{ table_name }}_counts as (
+        select
+            '{{ table_name }}' as raw_table,
+            '{{ staging_model }}' as staging_model,
+            (select count(*) from {{ source(source_name, table_name) }}) as raw_rows,
+            (select count(*) from {{ ref(staging_model) }}) as staged_rows,
+            (
+                select count(*) from {{ ref(staging_model ~ '_rejected') }}
+                where reject_reason != 'duplicate'
+            ) as rejected_rows,
+            (
+                select count(*) from {{ ref(staging_model ~ '_rejected') }}
+                where reject_reason = 'duplicate'
+            ) as duplicate_rows
+    ),
 
 {% endfor %}
 unioned as (

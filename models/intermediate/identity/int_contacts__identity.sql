@@ -66,9 +66,9 @@ joined as (
         ranked.email_normalized,
 
         -- merge facts
-        ranked.contact_id = canonical_contacts.canonical_contact_id as is_canonical,
         ranked.duplicate_rank,
-        ranked.duplicate_count
+        ranked.duplicate_count,
+        ranked.contact_id = canonical_contacts.canonical_contact_id as is_canonical
 
     from ranked
     inner join canonical_contacts

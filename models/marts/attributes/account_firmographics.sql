@@ -11,9 +11,6 @@
 {%- set revenue_medium_min = var('revenue_band_medium_min', 10000000) -%}
 {%- set revenue_large_min = var('revenue_band_large_min', 100000000) -%}
 {%- set revenue_enterprise_min = var('revenue_band_enterprise_min', 1000000000) -%}
-{%- set flagged_technologies = [
-    'salesforce', 'hubspot', 'snowflake', 'aws', 'azure', 'gcp', 'shopify', 'sap'
-] -%}
 
 with accounts as (
 
@@ -93,10 +90,14 @@ joined as (
         -- technographics
         accounts.technologies,
         {{ attributes_list_length('accounts.technologies') }} as technology_count,
-        {%- for technology in flagged_technologies %}
-        {{ attributes_list_has('accounts.technologies', technology) }}
-            as uses_{{ technology }},
-        {%- endfor %}
+        {{ attributes_list_has('accounts.technologies', 'salesforce') }} as uses_salesforce,
+        {{ attributes_list_has('accounts.technologies', 'hubspot') }} as uses_hubspot,
+        {{ attributes_list_has('accounts.technologies', 'snowflake') }} as uses_snowflake,
+        {{ attributes_list_has('accounts.technologies', 'aws') }} as uses_aws,
+        {{ attributes_list_has('accounts.technologies', 'azure') }} as uses_azure,
+        {{ attributes_list_has('accounts.technologies', 'gcp') }} as uses_gcp,
+        {{ attributes_list_has('accounts.technologies', 'shopify') }} as uses_shopify,
+        {{ attributes_list_has('accounts.technologies', 'sap') }} as uses_sap,
 
         -- contacts
         coalesce(account_contacts.contact_count, 0) as contact_count,
