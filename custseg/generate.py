@@ -770,7 +770,7 @@ class _Generator:
                 "non_positive_amount",
                 DEFECT_RATE,
                 lambda r, c, k: _set(
-                    fresh(c, "S", "subscription_id", k), "mrr", list(r.choice(["-49.00", "0", "-0.01"], k))
+                    fresh(c, "S", "subscription_id", k), "mrr", list(r.choice(["-49.00", "-0.01", "-120"], k))
                 ),
             ),
             (
