@@ -45,9 +45,11 @@ docs: install
 	$(BIN)/dbt docs generate --vars "$(DBT_VARS)"
 	@echo "dbt docs: target/index.html (serve with: $(BIN)/dbt docs serve)"
 
+# sqlfluff's dbt templater opens a connection: give it its own DuckDB file.
 lint: install
 	$(BIN)/ruff check custseg tests_py
-	$(BIN)/sqlfluff lint models analyses tests --processes 2
+	mkdir -p warehouse
+	DBT_DUCKDB_PATH=warehouse/sqlfluff.duckdb $(BIN)/sqlfluff lint models analyses tests --processes 2
 
 pytest: install
 	$(BIN)/pytest -q tests_py
