@@ -1,0 +1,59 @@
+{#- Helpers for the engagement, lifecycle, needs and account-health marts
+    (models/marts/attributes). Plain ANSI SQL: power, round on numeric, position. -#}
+
+{#- Used by every attribute mart that stores a ratio or score.
+    Round a floating expression to `digits` decimals and return a double. PostgreSQL
+    only rounds numerics to a number of digits, so the value goes through numeric. -#}
+{% macro engagement_round(expression, digits=4) -%}
+    cast(round(cast({{ expression }} as {{ dbt.type_numeric() }}), {{ digits }}) as {{ type_double() }})
+{%- endmacro %}
+
+{#- Points of one event: weight * 0.5 ^ (age_days / half_life_days). An event exactly
+    one half-life old scores half its weight; an event on the as-of day its full weight.
+    A null or non-positive half-life means no decay. -#}
+{% macro engagement_decayed_points(weight, half_life_days, age_days) -%}
+    case
+        when {{ half_life_days }} is null or {{ half_life_days }} <= 0 then {{ weight }}
+        else {{ weight }} * power(
+            cast(0.5 as {{ type_double() }}),
+            cast({{ age_days }} as {{ type_double() }}) / {{ half_life_days }}
+        )
+    end
+{%- endmacro %}
+
+{#- Select list of every (event, content rule) pair where the rule's url_pattern is a
+    substring of lower(url), numbered per event so that rule_rank = 1 is the winning rule
+    (lowest priority, then rule_id). `events` and `rules` are CTE names; `events` must
+    have event_id and url. -#}
+{% macro engagement_content_rule_matches(events, rules) -%}
+    select
+        {{ events }}.*,
+        {{ rules }}.rule_id as content_rule_id,
+        {{ rules }}.content_topic as rule_content_topic,
+        {{ rules }}.need as rule_need,
+        {{ rules }}.awareness_stage as rule_awareness_stage,
+        row_number() over (
+            partition by {{ events }}.event_id
+            order by {{ rules }}.priority, {{ rules }}.rule_id
+        ) as rule_rank
+    from {{ events }}
+    inner join {{ rules }}
+        on {{ attributes_contains('lower(' ~ events ~ '.url)', rules ~ '.url_pattern') }}
+{%- endmacro %}
+
+{#- Alphabetically sorted list of every `measure` value joined with `delimiter_text`
+    (an SQL string literal) in an aggregate. dbt.listagg ignores the order-by clause on
+    Spark, so Spark sorts the collected array itself. -#}
+{% macro engagement_sorted_listagg(measure, delimiter_text) -%}
+    {{ return(adapter.dispatch('engagement_sorted_listagg', 'customer_segmentation')(
+        measure, delimiter_text
+    )) }}
+{%- endmacro %}
+
+{% macro default__engagement_sorted_listagg(measure, delimiter_text) -%}
+    {{ dbt.listagg(measure, delimiter_text, 'order by ' ~ measure) }}
+{%- endmacro %}
+
+{% macro spark__engagement_sorted_listagg(measure, delimiter_text) -%}
+    array_join(array_sort(collect_list({{ measure }})), {{ delimiter_text }})
+{%- endmacro %}
