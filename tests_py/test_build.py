@@ -85,3 +85,35 @@ def test_checkpoint_names_table_column_and_expectation_on_corrupt_data(built: di
     assert any(
         "stg_crm__contacts.household_size" in m and "expect_column_values_to_be_between" in m for m in messages
     ), messages
+
+
+RFM_SEGMENTS = {
+    "Champions",
+    "Loyal",
+    "Potential Loyalist",
+    "New",
+    "Promising",
+    "Need Attention",
+    "About to Sleep",
+    "At Risk",
+    "Can't Lose Them",
+    "Hibernating",
+    "Lost",
+}
+LIFECYCLE_STAGES = {"subscriber", "lead", "mql", "sql", "opportunity", "customer", "former_customer"}
+AWARENESS_STAGES = {"unaware", "problem_aware", "solution_aware", "product_aware", "most_aware"}
+
+
+def test_sample_gives_every_attribute_category_members(built: dict) -> None:
+    """The sample data is realistic enough that every named category a segment may target has members."""
+    with duckdb.connect(str(built["db"]), read_only=True) as con:
+
+        def values(query: str) -> set:
+            return {row[0] for row in con.execute(query).fetchall()}
+
+        personas = values("select persona from reference.job_title_rules")
+        assert RFM_SEGMENTS <= values("select rfm_segment from contact_behavior")
+        assert personas <= values("select persona from contact_persona")
+        assert LIFECYCLE_STAGES <= values("select lifecycle_stage from contact_lifecycle")
+        assert AWARENESS_STAGES <= values("select awareness_stage from contact_needs")
+        assert {"A", "B", "C"} <= values("select account_tier from account_health")
