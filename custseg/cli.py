@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from custseg import PROJECT_DIR
@@ -19,7 +20,7 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
 
 def _add_load(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("load", help="expose the raw Parquet files as the raw schema of a dbt target")
-    p.add_argument("--target", default=None, help="duckdb (default), postgres or spark; defaults to $DBT_TARGET")
+    p.add_argument("--target", default=None, help="duckdb or postgres; defaults to $DBT_TARGET, else duckdb")
     p.add_argument("--data", type=Path, default=PROJECT_DIR / "data" / "raw")
     p.add_argument("--schema", default="raw")
 
@@ -38,7 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     _add_load(sub)
     _add_validate(sub)
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "generate":
         from custseg.generate import generate
 
