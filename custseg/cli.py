@@ -20,7 +20,7 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
 
 def _add_load(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("load", help="expose the raw Parquet files as the raw schema of a dbt target")
-    p.add_argument("--target", default=None, help="duckdb or postgres; defaults to $DBT_TARGET, else duckdb")
+    p.add_argument("--target", default=None, help="duckdb, postgres or spark; defaults to $DBT_TARGET, else duckdb")
     p.add_argument("--data", type=Path, default=PROJECT_DIR / "data" / "raw")
     p.add_argument("--schema", default="raw")
 
@@ -38,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     _add_generate(sub)
     _add_load(sub)
     _add_validate(sub)
+    from custseg import clv_cli
+
+    clv_cli.add_clv(sub)
+    clv_cli.add_build(sub)
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -60,6 +64,10 @@ def _run(args: argparse.Namespace) -> int:
         counts = load(target=args.target, data_dir=args.data, schema=args.schema)
         for table, n in counts.items():
             print(f"{args.schema}.{table}: {n:,} rows")
+    elif args.command in ("clv", "build"):
+        from custseg import clv_cli
+
+        return clv_cli.run_clv(args) if args.command == "clv" else clv_cli.run_build(args)
     elif args.command == "validate":
         from custseg import validate
         from custseg.load import duckdb_path

@@ -77,3 +77,33 @@ def test_postgres_staged_contacts_match_duckdb(pg_built: dict, built: dict) -> N
     assert len(pg) == len(dk) > 0
     assert pg == dk
 
+
+
+def test_postgres_clv_fit_cli_matches_duckdb(pg_built: dict, built: dict, tmp_path) -> None:
+    """Engines without dbt Python models: the CLI fits and writes clv_parameters_fit, the SQL
+    scoring then gives exactly the DuckDB contact_clv."""
+    from custseg.cli import main
+
+    env = dbt_env(tmp_path, DBT_TARGET="postgres", PGHOST="127.0.0.1", PGPORT=PGPORT, PGDATABASE="segmentation_test")
+    saved = {k: os.environ.get(k) for k in ("PGHOST", "PGPORT", "PGDATABASE", "DBT_SCHEMA")}
+    os.environ.update(PGHOST="127.0.0.1", PGPORT=PGPORT, PGDATABASE="segmentation_test")
+    os.environ.pop("DBT_SCHEMA", None)
+    try:
+        assert main(["clv", "fit", "--target", "postgres"]) == 0
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    models = ["clv_parameters", "contact_clv", "account_clv"]
+    run_dbt(["build", "-s", *models, "--vars", f"{{as_of_date: '{AS_OF}'}}"], env)
+    query = (
+        "select contact_id, p_alive, expected_purchases, expected_avg_order_value, predicted_clv, clv_tier, "
+        "clv_status from {schema}contact_clv order by contact_id"
+    )
+    pg = _pg_rows(query.format(schema="analytics."))
+    with duckdb.connect(str(built["db"]), read_only=True) as con:
+        dk = con.execute(query.format(schema="")).fetchall()
+    assert len(pg) == len(dk) > 0 and {row[-1] for row in pg} == {"fitted", "no_transactions"}
+    assert pg == dk

@@ -1,0 +1,213 @@
+"""Warehouse I/O for the CLV fit on engines without dbt Python models.
+
+`python -m custseg clv fit --target X` reads `int_contacts__clv_summary`, fits with
+custseg.clv.fit_parameters (the code the DuckDB Python model runs) and writes one row per fit to
+`clv_parameters_fit` (declared as the dbt source `clv.clv_parameters_fit`, read by the SQL
+variant of `clv_parameters`). Each engine needs a reader and a writer: add a pair of small
+functions and an entry in READERS / WRITERS (e.g. Spark).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from custseg import PROJECT_DIR
+from custseg.clv import PARAMETER_COLUMNS, MinimumData, fit_parameters
+
+FIT_TABLE = "clv_parameters_fit"
+SUMMARY_MODEL = "int_contacts__clv_summary"
+TRANSACTIONS_MODEL = "int_orders__clv_transactions"
+DEFAULT_SCHEMA = {"duckdb": "main", "postgres": "analytics"}
+
+# Column types of clv_parameters_fit (ANSI names understood by DuckDB and PostgreSQL).
+FIT_TABLE_TYPES = {
+    "fit_id": "varchar(64)",
+    "as_of_date": "date",
+    "time_unit_days": "double precision",
+    **{name: "double precision" for name in ("r", "alpha", "a", "b", "p", "q", "v")},
+    "n_customers": "bigint",
+    "n_repeaters": "bigint",
+    "n_monetary_repeaters": "bigint",
+    "bgnbd_log_likelihood": "double precision",
+    "gamma_gamma_log_likelihood": "double precision",
+    "converged": "boolean",
+    "status": "varchar(32)",
+    "message": "varchar(1000)",
+    "fitted_at": "timestamp",
+}
+
+
+def project_vars() -> dict:
+    """The vars of dbt_project.yml (defaults of the CLV settings)."""
+    import yaml
+
+    with open(PROJECT_DIR / "dbt_project.yml") as handle:
+        return yaml.safe_load(handle).get("vars", {})
+
+
+def minimum_data_from_vars(overrides: dict | None = None) -> MinimumData:
+    values = {**project_vars(), **(overrides or {})}
+    return MinimumData(
+        min_customers=int(values["clv_min_customers"]),
+        min_repeat_customers=int(values["clv_min_repeat_customers"]),
+        min_monetary_repeaters=int(values["clv_min_monetary_repeaters"]),
+    )
+
+
+def default_schema(target: str) -> str:
+    if target not in DEFAULT_SCHEMA:
+        raise ValueError(f"no CLV reader/writer for target '{target}': expected one of {sorted(DEFAULT_SCHEMA)}")
+    return os.environ.get("DBT_SCHEMA", DEFAULT_SCHEMA[target])
+
+
+# --------------------------------------------------------------------------- DuckDB
+
+
+def _duckdb_read(schema: str, table: str) -> pd.DataFrame:
+    import duckdb
+
+    from custseg.load import duckdb_path
+
+    with duckdb.connect(str(duckdb_path()), read_only=True) as con:
+        return con.execute(f'select * from "{schema}"."{table}"').df()
+
+
+def _duckdb_write(schema: str, frame: pd.DataFrame) -> None:
+    import duckdb
+
+    from custseg.load import duckdb_path
+
+    with duckdb.connect(str(duckdb_path())) as con:
+        con.execute(f'create schema if not exists "{schema}"')
+        con.execute(_create_fit_table_sql(schema))
+        con.execute(f'delete from "{schema}"."{FIT_TABLE}" where fit_id = ?', [frame["fit_id"].iloc[0]])
+        con.register("new_fit", frame)
+        con.execute(f'insert into "{schema}"."{FIT_TABLE}" select {_column_list()} from new_fit')
+        con.unregister("new_fit")
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def _postgres_read(schema: str, table: str) -> pd.DataFrame:
+    from custseg.load_postgres import connect
+
+    with connect() as con, con.cursor() as cur:
+        cur.execute(f'select * from "{schema}"."{table}"')
+        names = [column.name for column in cur.description]
+        return pd.DataFrame(cur.fetchall(), columns=names)
+
+
+def _postgres_write(schema: str, frame: pd.DataFrame) -> None:
+    from custseg.load_postgres import connect
+
+    row = [_python_value(value) for value in frame.iloc[0][PARAMETER_COLUMNS]]
+    placeholders = ", ".join(["%s"] * len(PARAMETER_COLUMNS))
+    with connect() as con, con.cursor() as cur:
+        cur.execute(f'create schema if not exists "{schema}"')
+        cur.execute(_create_fit_table_sql(schema))
+        cur.execute(f'delete from "{schema}"."{FIT_TABLE}" where fit_id = %s', [row[0]])
+        cur.execute(f'insert into "{schema}"."{FIT_TABLE}" ({_column_list()}) values ({placeholders})', row)
+
+
+def _python_value(value: object) -> object:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+# --------------------------------------------------------------------------- shared
+
+
+def _column_list() -> str:
+    return ", ".join(f'"{name}"' for name in PARAMETER_COLUMNS)
+
+
+def _create_fit_table_sql(schema: str) -> str:
+    columns = ", ".join(f'"{name}" {FIT_TABLE_TYPES[name]}' for name in PARAMETER_COLUMNS)
+    return f'create table if not exists "{schema}"."{FIT_TABLE}" ({columns})'
+
+
+READERS: dict[str, Callable[[str, str], pd.DataFrame]] = {"duckdb": _duckdb_read, "postgres": _postgres_read}
+WRITERS: dict[str, Callable[[str, pd.DataFrame], None]] = {"duckdb": _duckdb_write, "postgres": _postgres_write}
+
+
+def read_model(target: str, table: str, schema: str | None = None) -> pd.DataFrame:
+    schema = schema or default_schema(target)
+    try:
+        return READERS[target](schema, table)
+    except Exception as error:  # engine-specific "table not found" errors
+        if "does not exist" in str(error) or "Catalog Error" in str(error):
+            raise FileNotFoundError(
+                f"table {schema}.{table} not found on {target}: build it first "
+                f"(dbt build -s +{table})"
+            ) from error
+        raise
+
+
+def fit_and_write(
+    target: str, schema: str | None = None, as_of: str | None = None, rules: MinimumData | None = None
+) -> pd.DataFrame:
+    """Fit on the warehouse's summary table and write the parameters row. Returns the row."""
+    schema = schema or default_schema(target)
+    summary = read_model(target, SUMMARY_MODEL, schema)
+    settings = project_vars()
+    if len(summary):
+        as_of = as_of or str(summary["as_of_date"].iloc[0])[:10]
+        time_unit_days = float(summary["time_unit_days"].iloc[0])
+    else:
+        as_of = as_of or datetime.now(UTC).strftime("%Y-%m-%d")
+        time_unit_days = float(settings["clv_time_unit_days"])
+    for name in ("frequency", "recency", "t", "monetary_value", "monetary_frequency"):
+        summary[name] = pd.to_numeric(summary[name], errors="coerce").astype("float64")
+    frame = fit_parameters(summary, as_of, time_unit_days, rules or minimum_data_from_vars())
+    WRITERS[target](schema, frame)
+    return frame
+
+
+# --------------------------------------------------------------------------- orchestration
+
+
+def dbt_command(args: list[str], target: str) -> list[str]:
+    return [str(Path(sys.executable).parent / "dbt"), *args, "--target", target]
+
+
+def build_steps(target: str, dbt_vars: str | None) -> list[list[str] | str]:
+    """The commands of `python -m custseg build`: one dbt build on engines with Python models;
+    elsewhere everything up to the CLV summary, the CLI fit ("fit"), then the rest."""
+    extra = ["--vars", dbt_vars] if dbt_vars else []
+    if target == "duckdb":
+        return [dbt_command(["build", *extra], target)]
+    # Cautious indirect selection: a test runs in the step that builds all of its parents, so
+    # the two halves together run every test exactly once.
+    upstream = f"+{SUMMARY_MODEL}"
+    cautious = ["--indirect-selection", "cautious"]
+    return [
+        dbt_command(["build", "--select", upstream, *cautious, *extra], target),
+        "fit",
+        dbt_command(["build", "--exclude", upstream, *cautious, *extra], target),
+    ]
+
+
+def run_build(target: str, dbt_vars: str | None, rules: MinimumData | None = None) -> int:
+    env = dict(os.environ, DBT_TARGET=target)
+    env.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR))
+    for step in build_steps(target, dbt_vars):
+        if step == "fit":
+            row = fit_and_write(target, rules=rules).iloc[0]
+            print(f"clv fit: {row['status']}: {row['message']}")
+            continue
+        print("running: " + " ".join(step[1:]))
+        code = subprocess.run(step, cwd=PROJECT_DIR, env=env).returncode
+        if code != 0:
+            return code
+    return 0

@@ -1,0 +1,74 @@
+{#- Expected purchases of a customer who is alive, per distinct (frequency, t) of
+    int_contacts__clv_summary, under the clv_parameters fit of the as-of date (no rows when
+    there is no usable fit). contact_clv multiplies by P(alive). For month m = 1..horizon,
+    t_m = m * 365.25/12 days in time units, z = t_m / (alpha + T + t_m) and
+      E(t_m) / P(alive) = (a+b+x-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)]
+    (Euler's transformation of the BG/NBD formula: the upper parameters stay small for any x).
+    2F1 is its power series: term k / term k-1 = (A+k-1)(B+k-1) z / ((C+k-1) k), summed as
+    exp of cumulative sums of logs (signs and exact zeros tracked apart) over
+    K = min(clv_hyp2f1_max_terms, ceil(ln(tol (1-z)) / ln z)) terms, tol = clv_hyp2f1_tolerance:
+    once the term ratio is below z the omitted tail is below tol * |largest term| (docs/clv.md). -#}
+{%- set time_unit_days = var('clv_time_unit_days') -%}
+{%- set horizon_months = var('clv_horizon_months') | int -%}
+{{ config(enabled=var('clv_publish_purchase_curves', false)) }}
+
+with summary as (
+
+    select * from {{ ref('int_contacts__clv_summary') }}
+
+),
+
+parameter_history as (
+
+    select * from {{ ref('clv_parameters') }}
+
+),
+
+current_fit as (
+
+    {#- Aggregates over at most one row: always exactly one row, nulls when no fit exists. -#}
+    select
+        max(status) as fit_status,
+        max(r) as r,
+        max(alpha) as alpha,
+        max(a) as a,
+        max(b) as b,
+        max(p) as p,
+        max(q) as q,
+        max(v) as v
+    from parameter_history
+    where
+        as_of_date = {{ as_of_date() }}
+        and time_unit_days = {{ time_unit_days }}
+
+),
+
+fitted as (
+
+    select * from current_fit
+    where fit_status = 'fitted'
+
+),
+
+{{ clv_purchase_curve_ctes() }},
+
+final as (
+
+    select
+        pair_purchases.frequency,
+        pair_purchases.t,
+        cast(pair_purchases.horizon_purchases as {{ type_double() }}) as horizon_purchases,
+        cast(pair_purchases.discounted_purchases as {{ type_double() }})
+            as discounted_purchases,
+        horizon_sizes.z as horizon_z,
+        horizon_sizes.term_count as horizon_term_count
+    from pair_purchases
+    inner join series_sizes as horizon_sizes
+        on
+            pair_purchases.frequency = horizon_sizes.frequency
+            and pair_purchases.t = horizon_sizes.t
+            and horizon_sizes.month_number = {{ horizon_months }}
+
+)
+
+select * from final

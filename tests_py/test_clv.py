@@ -1,0 +1,192 @@
+"""CLV fit code (custseg.clv), the CLI fit/calibrate path, and the CLV models in the project build:
+fitted on the tiny sample, fallback (never a crash or NaN) when the minimum-data rules fail."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import optimize
+
+from conftest import AS_OF, dbt_env, run_dbt, run_results
+from custseg import clv
+from custseg.cli import main
+
+PARAMS = np.array([0.5, 3.0, 0.8, 2.0])
+
+
+def _summary(n: int = 300, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    t = rng.integers(1, 60, n).astype(float)
+    x = rng.poisson(1.0, n).astype(float)
+    x[t < 3] = 0
+    recency = np.where(x > 0, np.minimum(t, np.ceil(rng.uniform(0.3, 1.0, n) * t)), 0.0)
+    monetary = np.where(x > 0, rng.gamma(5.0, 6.0, n), np.nan)
+    return pd.DataFrame({"frequency": x, "recency": recency, "t": t, "monetary_value": monetary,
+                         "monetary_frequency": x})
+
+
+def test_bgnbd_gradient_matches_finite_differences() -> None:
+    s = _summary()
+    x, tx, t = s["frequency"].to_numpy(), s["recency"].to_numpy(), s["t"].to_numpy()
+    _, grad = clv.bgnbd_log_likelihood_terms(PARAMS, x, tx, t)
+    numeric = optimize.approx_fprime(PARAMS, lambda p: clv.bgnbd_log_likelihood(p, x, tx, t), 1e-7)
+    np.testing.assert_allclose(grad.sum(axis=0), numeric, rtol=1e-4)
+
+
+def test_gamma_gamma_gradient_matches_finite_differences() -> None:
+    s = _summary().query("frequency > 0")
+    x, m = s["frequency"].to_numpy(), s["monetary_value"].to_numpy()
+    params = np.array([2.0, 3.0, 10.0])
+    _, grad = clv.gamma_gamma_log_likelihood_terms(params, x, m)
+    numeric = optimize.approx_fprime(params, lambda p: clv.gamma_gamma_log_likelihood_terms(p, x, m)[0].sum(), 1e-6)
+    np.testing.assert_allclose(grad.sum(axis=0), numeric, rtol=1e-4)
+
+
+def test_weighted_triples_give_the_same_likelihood() -> None:
+    s = _summary()
+    x, tx, t = s["frequency"].to_numpy(), s["recency"].to_numpy(), s["t"].to_numpy()
+    ux, utx, ut, w = clv.aggregate_triples(x, tx, t)
+    assert len(ux) < len(x) and w.sum() == len(x)
+    assert clv.bgnbd_log_likelihood(PARAMS, ux, utx, ut, w) == pytest.approx(clv.bgnbd_log_likelihood(PARAMS, x, tx, t))
+
+
+def test_fit_is_the_maximum() -> None:
+    s = _summary(2000)
+    fit = clv.fit_bgnbd(s["frequency"], s["recency"], s["t"])
+    assert fit.converged
+    best = np.array([fit.r, fit.alpha, fit.a, fit.b])
+    args = (s["frequency"].to_numpy(), s["recency"].to_numpy(), s["t"].to_numpy())
+    for i in range(4):
+        for step in (0.99, 1.01):
+            moved = best.copy()
+            moved[i] *= step
+            assert clv.bgnbd_log_likelihood(moved, *args) < fit.log_likelihood
+
+
+@pytest.mark.parametrize("rows", [0, 5])
+def test_too_little_data_gives_a_clean_fallback_row(rows: int) -> None:
+    summary = _summary(rows) if rows else _summary(1).iloc[0:0]
+    frame = clv.fit_parameters(summary, "2026-06-30", 7)
+    row = frame.iloc[0]
+    assert row["status"] == clv.STATUS_INSUFFICIENT and not row["converged"]
+    assert "fewer than the minimum" in row["message"]
+    assert frame[["r", "alpha", "a", "b", "p", "q", "v"]].isna().all().all()
+    assert row["n_customers"] == rows
+
+
+def test_summarise_transactions_rules() -> None:
+    tx = pd.DataFrame({
+        "contact_id": ["a", "a", "a", "a", "b", "b"],
+        "transaction_date": ["2026-01-01", "2026-01-08", "2026-01-15", "2026-02-01", "2026-01-10", "2026-03-01"],
+        "transaction_value": [100.0, 0.0, 30.0, 999.0, 20.0, 5.0],
+    })
+    s = clv.summarise_transactions(tx, "2026-01-29", 7).set_index("contact_id")
+    assert s.loc["a", ["frequency", "recency", "t", "monetary_frequency", "monetary_value"]].tolist() == [
+        2, 2.0, 4.0, 1, 30.0
+    ]
+    assert s.loc["b", "frequency"] == 0 and np.isnan(s.loc["b", "monetary_value"])
+
+
+def test_calibrate_rejects_an_end_before_the_split() -> None:
+    tx = pd.DataFrame({"contact_id": ["a"], "transaction_date": ["2026-01-01"], "transaction_value": [1.0]})
+    with pytest.raises(ValueError, match="must be after the split date"):
+        clv.calibrate(tx, "2026-02-01", "2026-01-15", 7)
+
+
+def test_cli_rejects_a_bad_date(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["clv", "calibrate", "--split-date", "yesterday"])
+    assert exit_info.value.code == 2
+    assert "expected a date YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_cli_fit_without_a_build_says_what_to_do(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DBT_DUCKDB_PATH", str(tmp_path / "empty.duckdb"))
+    duckdb.connect(str(tmp_path / "empty.duckdb")).close()
+    assert main(["clv", "fit", "--target", "duckdb"]) == 2
+    assert "int_contacts__clv_summary not found" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- project build
+
+
+@pytest.mark.slow
+def test_clv_models_fitted_on_the_sample(built: dict) -> None:
+    with duckdb.connect(str(built["db"]), read_only=True) as con:
+        parameters = con.execute("select * from clv_parameters").df()
+        contacts = con.execute("select * from contact_clv").df()
+        accounts = con.execute("select * from account_clv").df()
+        canonical = con.execute("select count(*) from int_contacts__identity where is_canonical").fetchone()[0]
+    assert parameters["status"].tolist() == ["fitted"]
+    assert len(contacts) == canonical
+    assert set(contacts["clv_status"]) == {"fitted", "no_transactions"}
+    numeric = contacts.select_dtypes("number").to_numpy(float)
+    assert not np.isnan(numeric[~np.isnan(numeric)]).any() and np.isfinite(numeric[~np.isnan(numeric)]).all()
+    fitted = contacts[contacts["clv_status"] == "fitted"]
+    assert fitted[["p_alive", "expected_purchases", "expected_avg_order_value", "predicted_clv"]].notna().all().all()
+    assert (accounts["account_predicted_clv"] >= 0).all() and accounts["account_clv_tier"].notna().all()
+    clv_nodes = {uid: r["status"] for uid, r in built["results"].items() if "clv" in uid}
+    assert clv_nodes and set(clv_nodes.values()) <= {"success", "pass"}
+
+
+@pytest.fixture(scope="module")
+def built_copy(built: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A copy of the built warehouse (the CLI and re-builds write to it)."""
+    workdir = tmp_path_factory.mktemp("clv_copy")
+    env = dbt_env(workdir)
+    shutil.copy(built["db"], env["DBT_DUCKDB_PATH"])
+    return {"env": env, "workdir": workdir}
+
+
+@pytest.mark.slow
+def test_too_few_repeaters_builds_with_the_fallback(built_copy: dict) -> None:
+    env = built_copy["env"]
+    dbt_vars = f"{{as_of_date: '{AS_OF}', clv_min_repeat_customers: 1000000}}"
+    models = ["clv_parameters", "contact_clv", "account_clv"]
+    proc = run_dbt(["build", "-s", *models, "--vars", dbt_vars], env, check=False)
+    results = run_results(built_copy["workdir"] / "target")
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert all(r["status"] in ("success", "pass") for r in results.values())
+    with duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True) as con:
+        parameters = con.execute("select * from clv_parameters").df()
+        contacts = con.execute("select * from contact_clv").df()
+    row = parameters.iloc[0]
+    assert row["status"] == "insufficient_data"
+    assert "repeat customers, fewer than the minimum 1000000" in row["message"]
+    assert set(contacts["clv_status"]) == {"insufficient_data", "no_transactions"}
+    assert contacts[["p_alive", "expected_purchases", "expected_avg_order_value"]].isna().all().all()
+    buyers = contacts[contacts["clv_status"] == "insufficient_data"]
+    assert (buyers["predicted_clv"] > 0).any() and buyers["predicted_clv"].notna().all()
+    assert not np.isnan(contacts["predicted_clv"].to_numpy(float)).any()
+
+
+@pytest.mark.slow
+def test_cli_fit_writes_the_same_parameters(built_copy: dict, monkeypatch, capsys) -> None:
+    env = built_copy["env"]
+    monkeypatch.setenv("DBT_DUCKDB_PATH", env["DBT_DUCKDB_PATH"])
+    monkeypatch.delenv("DBT_SCHEMA", raising=False)
+    assert main(["clv", "fit", "--target", "duckdb"]) == 0
+    assert main(["clv", "fit", "--target", "duckdb"]) == 0  # a re-fit replaces its row
+    assert "fitted" in capsys.readouterr().out
+    with duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True) as con:
+        written = con.execute("select * from clv_parameters_fit").df()
+        summary = con.execute("select * from int_contacts__clv_summary").df()
+    assert len(written) == 1 and written["status"].iloc[0] == "fitted"
+    expected = clv.fit_parameters(summary, AS_OF, 7).iloc[0]
+    for name in ("r", "alpha", "a", "b", "p", "q", "v"):
+        assert written[name].iloc[0] == pytest.approx(expected[name], rel=1e-9)
+
+
+@pytest.mark.slow
+def test_cli_calibrate_reports_holdout(built: dict, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DBT_DUCKDB_PATH", str(built["db"]))
+    monkeypatch.delenv("DBT_SCHEMA", raising=False)
+    assert main(["clv", "calibrate", "--split-date", "2025-12-31"]) == 0
+    out = capsys.readouterr().out
+    assert "holdout repeat transactions: predicted" in out and "per customer: predicted" in out
+    assert main(["clv", "calibrate", "--split-date", "2026-06-30", "--end-date", "2026-01-01"]) == 2
