@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -30,6 +31,8 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
     p.add_argument("--spec", type=Path, default=None, help="expectations YAML (default checks/expectations.yml)")
     p.add_argument("--gx-dir", type=Path, default=None, help="where the GX project and Data Docs go")
+    p.add_argument("--target", default=None, help="duckdb or postgres; defaults to $DBT_TARGET, else duckdb")
+    p.add_argument("--batch-rows", type=int, default=None, help="rows per dataframe batch on DuckDB (default 2M)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,10 +75,13 @@ def _run(args: argparse.Namespace) -> int:
         from custseg import validate
         from custseg.load import duckdb_path
 
+        target = args.target or os.environ.get("DBT_TARGET", "duckdb")
         result = validate.run_checkpoint(
-            database=args.database or duckdb_path(),
+            database=(args.database or duckdb_path()) if target == "duckdb" else None,
             spec_path=args.spec or validate.DEFAULT_SPEC,
             gx_dir=args.gx_dir or validate.DEFAULT_GX_DIR,
+            target=target,
+            batch_rows=args.batch_rows or validate.DEFAULT_BATCH_ROWS,
         )
         for failure in result.failures:
             print(failure)

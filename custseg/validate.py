@@ -1,27 +1,37 @@
 """Great Expectations checkpoint over the warehouse tables.
 
-The expectations live in `checks/expectations.yml` (one entry per table). Tables are read
-from the DuckDB file as dataframes (GX's SQL path through duckdb-engine is broken upstream),
-validated with GX Core, and rendered as Data Docs HTML in a local folder. Any keyword argument
-whose name ends in `_sql` is a scalar SQL query run against the warehouse first, its result
-passed as the argument without the suffix: cross-table checks such as "profile rows = distinct
-contacts in staging" are written that way.
+The expectations live in `checks/expectations.yml`: one entry per table, plus `size_changes`
+(row counts per key compared with the previous successful run). Any keyword argument whose name
+ends in `_sql` is a scalar SQL query run against the warehouse first, its result passed as the
+argument without the suffix: cross-table checks such as "profile rows = canonical contacts"
+are written that way.
+
+DuckDB tables are read as dataframes (GX's SQL path through duckdb-engine is broken upstream):
+only the columns the expectations name, and row-level expectations in batches of `batch_rows`
+so large tables never have to fit in memory at once. On PostgreSQL the tables are validated
+through GX's SQL datasource. Data Docs are rendered as HTML in a local folder.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
 import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from custseg import PROJECT_DIR
 
 DEFAULT_SPEC = PROJECT_DIR / "checks" / "expectations.yml"
 DEFAULT_GX_DIR = PROJECT_DIR / "warehouse" / "gx"
+DEFAULT_BATCH_ROWS = 2_000_000
+# Expectations evaluated row by row (safe to split into batches); all others need the whole column.
+ROW_LEVEL_PREFIX = "expect_column_values_"
 
 
 @dataclass
@@ -55,15 +65,83 @@ class CheckpointResult:
         )
 
 
+class DuckDBWarehouse:
+    def __init__(self, database: Path, schema: str = "main") -> None:
+        import duckdb
+
+        if not Path(database).exists():
+            raise FileNotFoundError(f"DuckDB file {database} does not exist: run `make build` first")
+        self.con = duckdb.connect(str(database), read_only=True)
+        self.con.execute(f"set schema = '{schema}'")
+        self.schema = schema
+
+    def scalar(self, sql: str):
+        return self.con.execute(sql).fetchone()[0]
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        return self.con.execute(sql).df()
+
+    def has_table(self, table: str) -> bool:
+        sql = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+        return self.con.execute(sql, [self.schema, table]).fetchone()[0] > 0
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class PostgresWarehouse:
+    """Connection settings from the same PG* variables as profiles.yml."""
+
+    def __init__(self, schema: str | None = None) -> None:
+        import psycopg2
+
+        self.params = {
+            "host": os.environ.get("PGHOST", "127.0.0.1"),
+            "port": int(os.environ.get("PGPORT", "5432")),
+            "user": os.environ.get("PGUSER", "postgres"),
+            "password": os.environ.get("PGPASSWORD", ""),
+            "dbname": os.environ.get("PGDATABASE", "segmentation"),
+        }
+        self.schema = schema or os.environ.get("DBT_SCHEMA", "analytics")
+        self.con = psycopg2.connect(**self.params)
+        self.con.autocommit = True
+        with self.con.cursor() as cur:
+            cur.execute(f'set search_path to "{self.schema}"')
+
+    @property
+    def url(self) -> str:
+        p = self.params
+        return f"postgresql+psycopg2://{p['user']}:{p['password']}@{p['host']}:{p['port']}/{p['dbname']}"
+
+    def scalar(self, sql: str):
+        with self.con.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchone()[0]
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        with self.con.cursor() as cur:
+            cur.execute(sql)
+            return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+
+    def has_table(self, table: str) -> bool:
+        sql = "select count(*) from information_schema.tables where table_schema = %s and table_name = %s"
+        with self.con.cursor() as cur:
+            cur.execute(sql, (self.schema, table))
+            return cur.fetchone()[0] > 0
+
+    def close(self) -> None:
+        self.con.close()
+
+
 def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
-def _resolve_kwargs(con, kwargs: dict) -> dict:
+def _resolve_kwargs(warehouse, kwargs: dict) -> dict:
     resolved = {}
     for key, value in kwargs.items():
         if key.endswith("_sql"):
-            resolved[key[: -len("_sql")]] = con.execute(value).fetchone()[0]
+            resolved[key[: -len("_sql")]] = warehouse.scalar(value)
         else:
             resolved[key] = value
     return resolved
@@ -83,60 +161,204 @@ def _detail(result) -> str:
     return ", ".join(parts) or "no details"
 
 
-def run_checkpoint(
-    database: Path, spec_path: Path = DEFAULT_SPEC, gx_dir: Path = DEFAULT_GX_DIR, schema: str = "main"
-) -> CheckpointResult:
-    """Validate every table in the spec; returns the result (never raises on a failing expectation)."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
-    import duckdb
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+class _Runner:
+    """One GX file context; runs suites on dataframes or SQL tables and collects failures."""
 
-    spec = yaml.safe_load(spec_path.read_text())
-    gx_dir.mkdir(parents=True, exist_ok=True)
-    context = gx.get_context(mode="file", project_root_dir=str(gx_dir))
-    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    datasource = context.data_sources.add_or_update_pandas("warehouse")
-    outcome = CheckpointResult()
+    def __init__(self, gx_dir: Path) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    with duckdb.connect(str(database), read_only=True) as con:
-        con.execute(f"set schema = '{schema}'")
-        for table, table_spec in spec["tables"].items():
-            expectations, columns = [], set()
-            for item in table_spec["expectations"]:
-                item = dict(item)
-                name = item.pop("expectation")
-                kwargs = _resolve_kwargs(con, item)
-                if "column" in kwargs:
-                    columns.add(kwargs["column"])
-                expectations.append(getattr(gx.expectations, _camel(name))(**kwargs))
-            frame = con.execute(f'select * from "{table}"').df()
-            asset = next((a for a in datasource.assets if a.name == table), None) or datasource.add_dataframe_asset(
-                table
+        self.gx = gx
+        gx_dir.mkdir(parents=True, exist_ok=True)
+        self.context = gx.get_context(mode="file", project_root_dir=str(gx_dir))
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        self.frames = self.context.data_sources.add_or_update_pandas("warehouse")
+        self.outcome = CheckpointResult(
+            docs_path=gx_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        )
+
+    @staticmethod
+    def _batch_definition(asset, name: str):
+        existing = next((b for b in asset.batch_definitions if b.name == name), None)
+        if existing is not None:
+            return existing
+        if hasattr(asset, "add_batch_definition_whole_dataframe"):
+            return asset.add_batch_definition_whole_dataframe(name)
+        return asset.add_batch_definition_whole_table(name)
+
+    def run(self, name: str, expectations: list, *, frame: pd.DataFrame | None = None, sql_asset=None) -> list:
+        """Validate one batch; returns the expectation results."""
+        gx = self.gx
+        if sql_asset is not None:
+            asset = sql_asset
+        else:
+            asset = next((a for a in self.frames.assets if a.name == name), None) or self.frames.add_dataframe_asset(
+                name
             )
-            batch = next((b for b in asset.batch_definitions if b.name == "whole_table"), None)
-            batch = batch or asset.add_batch_definition_whole_dataframe("whole_table")
-            suite = context.suites.add_or_update(gx.ExpectationSuite(name=f"{table}_suite", expectations=expectations))
-            definition = context.validation_definitions.add_or_update(
-                gx.ValidationDefinition(name=f"{table}_validation", data=batch, suite=suite)
+        batch = self._batch_definition(asset, "whole_table")
+        suite = self.context.suites.add_or_update(
+            gx.ExpectationSuite(name=f"{name}_suite", expectations=[copy.copy(e) for e in expectations])
+        )
+        definition = self.context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=f"{name}_validation", data=batch, suite=suite)
+        )
+        checkpoint = self.context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=f"{name}_checkpoint",
+                validation_definitions=[definition],
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
             )
-            checkpoint = context.checkpoints.add_or_update(
-                gx.Checkpoint(
-                    name=f"{table}_checkpoint",
-                    validation_definitions=[definition],
-                    actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+        )
+        params = {"dataframe": frame} if frame is not None else None
+        result = checkpoint.run(batch_parameters=params)
+        return [er for run in result.run_results.values() for er in run.results]
+
+    def record(self, table: str, results: list, counted: bool = True) -> None:
+        for er in results:
+            if counted:
+                self.outcome.expectations += 1
+            if not er.success:
+                config = er.expectation_config
+                self.outcome.failures.append(Failure(table, config.kwargs.get("column"), config.type, _detail(er)))
+
+
+def _build_expectations(gx, warehouse, items: list[dict]) -> list[tuple[str, dict, object]]:
+    built = []
+    for item in items:
+        item = dict(item)
+        name = item.pop("expectation")
+        kwargs = _resolve_kwargs(warehouse, item)
+        built.append((name, kwargs, getattr(gx.expectations, _camel(name))(**kwargs)))
+    return built
+
+
+def _validate_duckdb_table(
+    runner: _Runner, warehouse: DuckDBWarehouse, table: str, built: list, batch_rows: int
+) -> None:
+    row_level = [b for b in built if b[0].startswith(ROW_LEVEL_PREFIX)]
+    whole = [b for b in built if not b[0].startswith(ROW_LEVEL_PREFIX)]
+    if whole:
+        columns = sorted({b[1]["column"] for b in whole if "column" in b[1]})
+        select = ", ".join(f'"{c}"' for c in columns) or "1 as _row"
+        frame = warehouse.frame(f'select {select} from "{table}"')
+        runner.record(table, runner.run(f"{table}__table", [b[2] for b in whole], frame=frame))
+    if row_level:
+        # Batches are validated without `mostly`; the unexpected counts are summed over all
+        # batches and compared with the table-wide threshold.
+        columns = sorted({b[1]["column"] for b in row_level})
+        select = ", ".join(f'"{c}"' for c in columns)
+        unmostly = [
+            getattr(runner.gx.expectations, _camel(n))(**{k: v for k, v in kw.items() if k != "mostly"})
+            for n, kw, _ in row_level
+        ]
+        totals = [[0, 0, []] for _ in row_level]  # unexpected, denominator, sample of bad values
+        rows = warehouse.scalar(f'select count(*) from "{table}"')
+        for offset in range(0, max(rows, 1), batch_rows):
+            frame = warehouse.frame(f'select {select} from "{table}" limit {batch_rows} offset {offset}')
+            for total, (name, _, _), er in zip(
+                totals, row_level, runner.run(f"{table}__rows", unmostly, frame=frame), strict=True
+            ):
+                res = er.result or {}
+                elements, missing = res.get("element_count", 0), res.get("missing_count", 0) or 0
+                total[0] += res.get("unexpected_count", 0) or 0
+                total[1] += elements if name.endswith("not_be_null") else elements - missing
+                total[2] = (total[2] + list(res.get("partial_unexpected_list") or []))[:5]
+        for (name, kwargs, _), (unexpected, denominator, sample) in zip(row_level, totals, strict=True):
+            runner.outcome.expectations += 1
+            share_ok = 1 - unexpected / denominator if denominator else 1.0
+            if share_ok < kwargs.get("mostly", 1.0):
+                detail = f"unexpected_count={unexpected}, unexpected_percent={100 * unexpected / denominator:.2f}"
+                runner.outcome.failures.append(
+                    Failure(table, kwargs.get("column"), name, f"{detail}, partial_unexpected_list={sample}")
                 )
-            )
-            result = checkpoint.run(batch_parameters={"dataframe": frame})
-            outcome.tables += 1
-            for run in result.run_results.values():
-                for er in run.results:
-                    outcome.expectations += 1
-                    if not er.success:
-                        config = er.expectation_config
-                        outcome.failures.append(Failure(table, config.kwargs.get("column"), config.type, _detail(er)))
 
-    outcome.docs_path = gx_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    return outcome
+
+def _validate_postgres_table(runner: _Runner, warehouse: PostgresWarehouse, table: str, built: list) -> None:
+    source = runner.context.data_sources.add_or_update_postgres("postgres_warehouse", connection_string=warehouse.url)
+    asset = next((a for a in source.assets if a.name == table), None) or source.add_table_asset(
+        name=table, table_name=table, schema_name=warehouse.schema
+    )
+    runner.record(table, runner.run(table, [b[2] for b in built], sql_asset=asset))
+
+
+def _size_changes(runner: _Runner, warehouse, spec: dict, state_path: Path) -> dict:
+    """Compare row counts per key with the previous successful run; returns the new state."""
+    previous_state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    new_state = {}
+    for name, check in spec.items():
+        current = {str(k): int(v) for k, v in warehouse.frame(check["query"]).itertuples(index=False)}
+        previous = previous_state.get(name, {})
+        keys = sorted(set(current) | set(previous))
+        min_previous = check.get("min_previous_size", 1)
+        frame = pd.DataFrame(
+            {
+                "key": keys,
+                "current_size": [current.get(k, 0) for k in keys],
+                "previous_size": [previous.get(k) for k in keys],
+            }
+        )
+        frame["size_ratio"] = [
+            c / p if p is not None and p >= min_previous else None
+            for c, p in zip(frame["current_size"], frame["previous_size"], strict=True)
+        ]
+        frame["size_ratio"] = frame["size_ratio"].astype("float64")
+        gx = runner.gx
+        expectations = [
+            gx.expectations.ExpectColumnValuesToBeBetween(column="current_size", min_value=check.get("min_size", 1)),
+            gx.expectations.ExpectColumnValuesToBeBetween(
+                column="size_ratio", min_value=check["min_ratio"], max_value=check["max_ratio"]
+            ),
+        ]
+        runner.record(name, runner.run(name, expectations, frame=frame))
+        runner.outcome.tables += 1
+        new_state[name] = current
+    return new_state
+
+
+def run_checkpoint(
+    database: Path | None = None,
+    spec_path: Path = DEFAULT_SPEC,
+    gx_dir: Path = DEFAULT_GX_DIR,
+    schema: str | None = None,
+    target: str = "duckdb",
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+) -> CheckpointResult:
+    """Validate every table in the spec; returns the result (never raises on a failing expectation).
+
+    The sizes of this run are saved in `gx_dir/<target>_sizes.json` only when every
+    expectation passed, so the next run compares with the last good one.
+    """
+    if target == "duckdb":
+        if database is None:
+            raise ValueError("the duckdb target needs a database file")
+        warehouse = DuckDBWarehouse(database, schema or "main")
+    elif target == "postgres":
+        warehouse = PostgresWarehouse(schema)
+    else:
+        raise ValueError(f"validate supports the duckdb and postgres targets, not {target!r}")
+    spec = yaml.safe_load(spec_path.read_text())
+    runner = _Runner(gx_dir)
+    state_path = gx_dir / f"{target}_sizes.json"
+    try:
+        for table, table_spec in spec["tables"].items():
+            runner.outcome.tables += 1
+            if not warehouse.has_table(table):
+                runner.outcome.expectations += 1
+                runner.outcome.failures.append(
+                    Failure(table, None, "table_exists", f"{table} is not in schema {warehouse.schema}")
+                )
+                continue
+            built = _build_expectations(runner.gx, warehouse, table_spec["expectations"])
+            if target == "duckdb":
+                _validate_duckdb_table(runner, warehouse, table, built, batch_rows)
+            else:
+                _validate_postgres_table(runner, warehouse, table, built)
+        new_state = _size_changes(runner, warehouse, spec.get("size_changes", {}), state_path)
+    finally:
+        warehouse.close()
+    if runner.outcome.success:
+        state_path.write_text(json.dumps(new_state, indent=1, sort_keys=True))
+    return runner.outcome
