@@ -13,7 +13,7 @@ AS_OF ?= 2026-06-30
 DATA_DIR ?= data/raw
 DBT_VARS := {as_of_date: '$(AS_OF)'}
 
-.PHONY: build test install data load dbt validate docs lint pytest clean
+.PHONY: build test install data load dbt validate docs lint pytest clean bench
 
 ## make build: install, generate sample data, load it, dbt build (seeds, models, tests), GX checkpoint.
 build: install data load dbt validate
@@ -29,8 +29,10 @@ $(VENV)/.installed: requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
+# New sample data is a new baseline for the checkpoint's segment-size comparison.
 data: install
 	$(BIN)/python -m custseg generate --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF) --out $(DATA_DIR)
+	rm -f warehouse/gx/duckdb_sizes.json
 
 load: install
 	$(BIN)/python -m custseg load --data $(DATA_DIR)
@@ -56,6 +58,12 @@ pytest: install
 
 ## make test: the whole suite (lint, SQL style, Python and dbt integration tests).
 test: install lint pytest
+
+## make bench: benchmark 1M/10M/100M events, the plain-SQL floor and the CLV peer
+## (docs/benchmarks.md; options: BENCH_ARGS="--scales 10M --skip-generate ...").
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf target logs warehouse data $(VENV)

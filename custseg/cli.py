@@ -35,12 +35,21 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-rows", type=int, default=None, help="rows per dataframe batch on DuckDB (default 2M)")
 
 
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="write per-segment member files and the diff since the previous export")
+    p.add_argument("--out", type=Path, required=True, help="export folder (keeps the previous export's state)")
+    p.add_argument("--target", default=None, help="duckdb or postgres; defaults to $DBT_TARGET, else duckdb")
+    p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
+    p.add_argument("--schema", default=None, help="schema of the segment tables; defaults to $DBT_SCHEMA")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="custseg", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _add_generate(sub)
     _add_load(sub)
     _add_validate(sub)
+    _add_export(sub)
     from custseg import clv_cli
 
     clv_cli.add_clv(sub)
@@ -71,6 +80,12 @@ def _run(args: argparse.Namespace) -> int:
         from custseg import clv_cli
 
         return clv_cli.run_clv(args) if args.command == "clv" else clv_cli.run_build(args)
+    elif args.command == "export":
+        from custseg.export import export_segments
+
+        target = args.target or os.environ.get("DBT_TARGET", "duckdb")
+        summary = export_segments(out_dir=args.out, target=target, database=args.database, schema=args.schema)
+        print(summary.line())
     elif args.command == "validate":
         from custseg import validate
         from custseg.load import duckdb_path

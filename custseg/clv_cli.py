@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 
-TARGETS = ("duckdb", "postgres")
+TARGETS = ("duckdb", "postgres", "spark")
 
 
 def _date(text: str) -> str:

@@ -24,7 +24,7 @@ from custseg.clv import PARAMETER_COLUMNS, MinimumData, fit_parameters
 FIT_TABLE = "clv_parameters_fit"
 SUMMARY_MODEL = "int_contacts__clv_summary"
 TRANSACTIONS_MODEL = "int_orders__clv_transactions"
-DEFAULT_SCHEMA = {"duckdb": "main", "postgres": "analytics"}
+DEFAULT_SCHEMA = {"duckdb": "main", "postgres": "analytics", "spark": "analytics"}
 
 # Column types of clv_parameters_fit (ANSI names understood by DuckDB and PostgreSQL).
 FIT_TABLE_TYPES = {
@@ -137,8 +137,31 @@ def _create_fit_table_sql(schema: str) -> str:
     return f'create table if not exists "{schema}"."{FIT_TABLE}" ({columns})'
 
 
-READERS: dict[str, Callable[[str, str], pd.DataFrame]] = {"duckdb": _duckdb_read, "postgres": _postgres_read}
-WRITERS: dict[str, Callable[[str, pd.DataFrame], None]] = {"duckdb": _duckdb_write, "postgres": _postgres_write}
+# --------------------------------------------------------------------------- Spark
+
+
+def _spark_read(schema: str, table: str) -> pd.DataFrame:
+    from custseg.spark import read_table
+
+    return read_table(schema, table)
+
+
+def _spark_write(schema: str, frame: pd.DataFrame) -> None:
+    from custseg.spark import write_fit_row
+
+    write_fit_row(schema, FIT_TABLE, frame, FIT_TABLE_TYPES)
+
+
+READERS: dict[str, Callable[[str, str], pd.DataFrame]] = {
+    "duckdb": _duckdb_read,
+    "postgres": _postgres_read,
+    "spark": _spark_read,
+}
+WRITERS: dict[str, Callable[[str, pd.DataFrame], None]] = {
+    "duckdb": _duckdb_write,
+    "postgres": _postgres_write,
+    "spark": _spark_write,
+}
 
 
 def read_model(target: str, table: str, schema: str | None = None) -> pd.DataFrame:
@@ -202,6 +225,14 @@ def run_build(target: str, dbt_vars: str | None, rules: MinimumData | None = Non
     env = dict(os.environ, DBT_TARGET=target)
     env.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR))
     for step in build_steps(target, dbt_vars):
+        if step == "fit" and target == "spark":
+            # A Spark session keeps its (embedded Derby) metastore locked until the process
+            # ends: fit in a child process so the next dbt step can open the catalog.
+            fit = [sys.executable, "-m", "custseg", "clv", "fit", "--target", target]
+            code = subprocess.run(fit, cwd=PROJECT_DIR, env=env).returncode
+            if code != 0:
+                return code
+            continue
         if step == "fit":
             row = fit_and_write(target, rules=rules).iloc[0]
             print(f"clv fit: {row['status']}: {row['message']}")

@@ -36,7 +36,11 @@ def load(target: str | None, data_dir: Path, schema: str = "raw") -> dict[str, i
         from custseg.load_postgres import load_postgres
 
         return load_postgres(data_dir, schema)
-    raise ValueError(f"no loader for target '{target}': expected duckdb or postgres (Spark is not supported yet)")
+    if target == "spark":
+        from custseg.spark import load_spark
+
+        return load_spark(data_dir, schema)
+    raise ValueError(f"no loader for target '{target}': expected duckdb, postgres or spark")
 
 
 def load_duckdb(data_dir: Path, schema: str = "raw", path: Path | None = None) -> dict[str, int]:

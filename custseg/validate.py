@@ -312,7 +312,15 @@ def _size_changes(runner: _Runner, warehouse, spec: dict, state_path: Path) -> d
                 column="size_ratio", min_value=check["min_ratio"], max_value=check["max_ratio"]
             ),
         ]
+        before = len(runner.outcome.failures)
         runner.record(name, runner.run(name, expectations, frame=frame))
+        bad = frame[
+            (frame["current_size"] < check.get("min_size", 1))
+            | ~frame["size_ratio"].isna() & ~frame["size_ratio"].between(check["min_ratio"], check["max_ratio"])
+        ]
+        changes = ", ".join(f"{r.key}: {r.previous_size} -> {r.current_size}" for r in bad.itertuples())
+        for failure in runner.outcome.failures[before:]:
+            failure.detail += f"; changed keys (previous -> current): {changes}"
         runner.outcome.tables += 1
         new_state[name] = current
     return new_state

@@ -16,23 +16,88 @@
     {{ return('delete+insert') }}
 {%- endmacro %}
 
-{#- Spark (no Delta/Iceberg offline) has neither delete+insert nor merge. Planned:
-    'insert_overwrite' with partition_by the received date, so a run overwrites every
-    partition its lookback window touches (the window must then start at a partition
-    boundary), or 'append' when rows are known not to be redelivered. Not tested yet. -#}
+{#- Spark (no Delta/Iceberg offline) has neither delete+insert nor merge: the event models
+    use insert_overwrite on a partition column (dynamic partition overwrite). Every
+    partition an incremental run writes is replaced as a whole, so on Spark a model's
+    incremental output must hold the complete new content of each partition it touches:
+    see incremental_events_select. -#}
 {% macro spark__incremental_strategy_for_events() -%}
     {{ return('insert_overwrite') }}
 {%- endmacro %}
 
+{#- partition_by config of an event model: `column` on engines whose incremental strategy
+    replaces whole partitions (Spark), none elsewhere. -#}
+{% macro incremental_events_partition_by(column) -%}
+    {{ return(adapter.dispatch('incremental_events_partition_by', 'customer_segmentation')(column)) }}
+{%- endmacro %}
+
+{% macro default__incremental_events_partition_by(column) -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro spark__incremental_events_partition_by(column) -%}
+    {{ return([column]) }}
+{%- endmacro %}
+
+{#- The final select of an event model: `select * from <cte>`. On engines that replace whole
+    partitions (Spark), an incremental run also re-emits the rows of `this` that the run keeps,
+    so that every partition it writes is complete:
+      keep='partitions_of_key'  rows of the partitions (`partition_column`) the new rows fall
+                                in or replace, minus the rows the new rows replace (same
+                                `unique_key`): delete+insert on unique_key, partition-wise;
+      keep='before_window'      rows received before the lookback window (they are final;
+                                the window's rows are recomputed by the run); rows without
+                                received_at are re-read by every run.
+    Columns are listed by name (Spark moves partition columns to the end of a table). In a
+    dbt unit test `this` is a fixture without catalog columns: only the new rows are selected,
+    as on the other engines, so the unit tests check the same rows everywhere. -#}
+{% macro incremental_events_select(cte, keep, unique_key=none, partition_column=none) -%}
+    {%- set columns = [] -%}
+    {%- if execute and is_incremental() and incremental_events_partition_by(partition_column) -%}
+        {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- endif -%}
+    {%- if columns -%}
+        {%- set column_list = columns | join(', ') -%}
+        select {{ column_list }} from {{ cte }}
+        union all
+        select
+            {%- for column in columns %} existing_rows.{{ column }}{{ ',' if not loop.last }}{% endfor %}
+        from {{ this }} as existing_rows
+        {%- if keep == 'partitions_of_key' %}
+        where
+            existing_rows.{{ partition_column }} in (
+                select {{ partition_column }} from {{ cte }}
+                union
+                select replaced_rows.{{ partition_column }}
+                from {{ this }} as replaced_rows
+                inner join {{ cte }} as new_rows
+                    on replaced_rows.{{ unique_key }} = new_rows.{{ unique_key }}
+            )
+            and not exists (
+                select 1 from {{ cte }} as new_rows
+                where new_rows.{{ unique_key }} = existing_rows.{{ unique_key }}
+            )
+        {%- elif keep == 'before_window' %}
+        where
+            existing_rows.received_at is not null
+            and not ({{ incremental_events_window_filter(this, 'existing_rows.received_at') }})
+        {%- else %}
+            {{ exceptions.raise_compiler_error("incremental_events_select: unknown keep '" ~ keep ~ "'") }}
+        {%- endif %}
+    {%- else -%}
+        select * from {{ cte }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Filter keeping the rows an incremental run must (re)process: `column` at or after
-    the latest `column` already in `relation` minus the lookback. Everything passes
+    the latest received_at already in `relation` minus the lookback. Everything passes
     when `relation` is empty. -#}
 {% macro incremental_events_window_filter(relation, column='received_at') -%}
     {{ column }} >= coalesce(
         (
             select
                 {{ dbt.dateadd(
-                    'hour', -1 * (var('events_lookback_hours') | int), 'max(' ~ column ~ ')'
+                    'hour', -1 * (var('events_lookback_hours') | int), 'max(received_at)'
                 ) }}
             from {{ relation }}
         ),

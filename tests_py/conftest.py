@@ -77,3 +77,48 @@ def built(tmp_path_factory: pytest.TempPathFactory, sample_data: dict) -> dict:
         "results": run_results(workdir / "target"),
         "db": Path(env["DBT_DUCKDB_PATH"]),
     }
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+PGPORT = os.environ.get("CUSTSEG_TEST_PGPORT", "55432")
+PG_CONNECTION = {"host": "127.0.0.1", "port": int(PGPORT), "user": "postgres", "dbname": "segmentation_test"}
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL server for the test session (scripts/postgres-up.sh installs and starts
+    it on 127.0.0.1:$CUSTSEG_TEST_PGPORT; its files live in /tmp/custseg-postgres-<port>, which
+    postgres-down.sh removes)."""
+    env = dict(os.environ, PGPORT=PGPORT, PGDATABASE="segmentation_test")
+    try:
+        subprocess.run(["bash", str(PROJECT_DIR / "scripts" / "postgres-up.sh")], env=env, check=True)
+        yield env
+    finally:
+        subprocess.run(["bash", str(PROJECT_DIR / "scripts" / "postgres-down.sh")], env=env, check=False)
+
+
+def build_with_clv_fit(target: str, env: dict[str, str], target_path: Path) -> dict:
+    """`python -m custseg build` for engines without dbt Python models: dbt build up to the CLV
+    summary, the CLI fit, dbt build of the rest. Returns the merged node results."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "custseg", "build", "--target", target, "--vars", f"{{as_of_date: '{AS_OF}'}}"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    return {"proc": proc, "results": run_results(target_path) if (target_path / "run_results.json").exists() else {}}
+
+
+@pytest.fixture(scope="session")
+def pg_built(postgres: dict, sample_data: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The whole project built once per test session on PostgreSQL from the tiny sample,
+    CLV fit included (the `python -m custseg build --target postgres` route)."""
+    from custseg.load_postgres import load_postgres
+
+    workdir = tmp_path_factory.mktemp("pg_build")
+    env = dbt_env(workdir, DBT_TARGET="postgres", PGHOST="127.0.0.1", PGPORT=PGPORT, PGDATABASE="segmentation_test")
+    env.pop("DBT_SCHEMA", None)
+    load_postgres(sample_data["dir"], **PG_CONNECTION)
+    return {**build_with_clv_fit("postgres", env, workdir / "target"), "workdir": workdir}

@@ -5,41 +5,17 @@ starts a private server on 127.0.0.1, the loader copies the tiny sample into its
 from __future__ import annotations
 
 import os
-import subprocess
 
 import duckdb
 import pytest
 
-from conftest import AS_OF, dbt_env, run_dbt, run_results
-from custseg import PROJECT_DIR
+import conftest
+from conftest import AS_OF, dbt_env, run_dbt
 
 pytestmark = pytest.mark.slow
 
-PGPORT = os.environ.get("CUSTSEG_TEST_PGPORT", "55432")
-CONNECTION = {"host": "127.0.0.1", "port": int(PGPORT), "user": "postgres", "dbname": "segmentation_test"}
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    # The server's files live in /tmp/custseg-postgres-<port> (the postgres user cannot enter
-    # pytest's private temp folders); postgres-down.sh removes them.
-    env = dict(os.environ, PGPORT=PGPORT, PGDATABASE="segmentation_test")
-    try:
-        subprocess.run(["bash", str(PROJECT_DIR / "scripts" / "postgres-up.sh")], env=env, check=True)
-        yield env
-    finally:
-        subprocess.run(["bash", str(PROJECT_DIR / "scripts" / "postgres-down.sh")], env=env, check=False)
-
-
-@pytest.fixture(scope="module")
-def pg_built(postgres: dict, sample_data: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from custseg.load_postgres import load_postgres
-
-    workdir = tmp_path_factory.mktemp("pg_build")
-    env = dbt_env(workdir, DBT_TARGET="postgres", PGHOST="127.0.0.1", PGPORT=PGPORT, PGDATABASE="segmentation_test")
-    load_postgres(sample_data["dir"], **CONNECTION)
-    proc = run_dbt(["build", "--vars", f"{{as_of_date: '{AS_OF}'}}"], env, check=False)
-    return {"proc": proc, "results": run_results(workdir / "target")}
+PGPORT = conftest.PGPORT
+CONNECTION = conftest.PG_CONNECTION
 
 
 def _pg_rows(query: str) -> list[tuple]:
@@ -52,7 +28,8 @@ def _pg_rows(query: str) -> list[tuple]:
 
 def test_postgres_build_passes(pg_built: dict) -> None:
     failed = {uid: r["status"] for uid, r in pg_built["results"].items() if r["status"] not in ("success", "pass")}
-    assert pg_built["proc"].returncode == 0 and not failed, pg_built["proc"].stdout[-5000:]
+    proc = pg_built["proc"]
+    assert proc.returncode == 0 and not failed, proc.stdout[-5000:] + proc.stderr[-2000:]
 
 
 def test_postgres_row_accounting_matches_duckdb(pg_built: dict, built: dict) -> None:
@@ -107,3 +84,30 @@ def test_postgres_clv_fit_cli_matches_duckdb(pg_built: dict, built: dict, tmp_pa
         dk = con.execute(query.format(schema="")).fetchall()
     assert len(pg) == len(dk) > 0 and {row[-1] for row in pg} == {"fitted", "no_transactions"}
     assert pg == dk
+
+
+def test_postgres_checkpoint_runs_in_the_database(pg_built: dict, tmp_path, monkeypatch) -> None:
+    """The GX checkpoint on PostgreSQL goes through GX's SQL datasource, passes on the build and
+    names the table, column and expectation when a value is out of range."""
+    from custseg.load_postgres import connect
+    from custseg.validate import run_checkpoint
+
+    monkeypatch.setenv("PGHOST", "127.0.0.1")
+    monkeypatch.setenv("PGPORT", PGPORT)
+    monkeypatch.setenv("PGDATABASE", "segmentation_test")
+    monkeypatch.delenv("DBT_SCHEMA", raising=False)
+    result = run_checkpoint(target="postgres", gx_dir=tmp_path / "gx")
+    assert result.success, [str(f) for f in result.failures]
+    assert result.expectations >= 50 and result.docs_path.is_file()
+
+    victim = _pg_rows("select min(contact_id) from analytics.contact_clv where p_alive is not null")[0][0]
+    original = _pg_rows(f"select p_alive from analytics.contact_clv where contact_id = '{victim}'")[0][0]
+    with connect(**CONNECTION) as con, con.cursor() as cur:
+        cur.execute(f"update analytics.contact_clv set p_alive = 1.5 where contact_id = '{victim}'")
+    try:
+        corrupt = run_checkpoint(target="postgres", gx_dir=tmp_path / "gx")
+    finally:
+        with connect(**CONNECTION) as con, con.cursor() as cur:
+            cur.execute(f"update analytics.contact_clv set p_alive = {original!r} where contact_id = '{victim}'")
+    messages = [str(f) for f in corrupt.failures]
+    assert any("contact_clv.p_alive" in m and "expect_column_values_to_be_between" in m for m in messages), messages

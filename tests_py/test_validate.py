@@ -82,5 +82,6 @@ def test_size_change_against_previous_run(built: dict, tmp_path: Path) -> None:
     messages = [str(f) for f in third.failures]
     assert any("lifecycle_sizes.current_size" in m for m in messages), messages  # collapsed to zero
     assert any("lifecycle_sizes.size_ratio" in m for m in messages), messages  # doubled
+    assert any(f"{smallest}: {state[smallest]} -> 0" in m for m in messages), messages
     # a failed run does not become the baseline
     assert json.loads((gx_dir / "duckdb_sizes.json").read_text())["lifecycle_sizes"] == state

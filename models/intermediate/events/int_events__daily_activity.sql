@@ -12,6 +12,7 @@
         materialized='incremental',
         unique_key='event_date',
         incremental_strategy=incremental_strategy_for_events(),
+        partition_by=incremental_events_partition_by('event_date'),
         on_schema_change='fail',
     )
 }}

@@ -10,6 +10,7 @@
         materialized='incremental',
         unique_key='event_id',
         incremental_strategy=incremental_strategy_for_events(),
+        partition_by=incremental_events_partition_by('event_date'),
         on_schema_change='fail',
     )
 }}
@@ -102,4 +103,4 @@ final as (
 
 )
 
-select * from final
+{{ incremental_events_select('final', 'partitions_of_key', 'event_id', 'event_date') }}

@@ -11,6 +11,7 @@
         materialized='incremental',
         unique_key='row_fingerprint',
         incremental_strategy=incremental_strategy_for_events(),
+        partition_by=incremental_events_partition_by('reject_reason'),
         on_schema_change='fail',
     )
 }}
@@ -107,4 +108,4 @@ rejected as (
 
 )
 
-select * from rejected
+{{ incremental_events_select('rejected', 'before_window') }}

@@ -1,0 +1,7 @@
+{% macro segment__industry_fintech() %}
+select
+    account_id as entity_id,
+    {{ segment_reason(['industry', 'segment_size']) }} as reason
+from {{ ref('account_profile') }}
+where industry = 'fintech'
+{% endmacro %}

@@ -1,0 +1,7 @@
+{% macro segment__region_emea() %}
+select
+    contact_id as entity_id,
+    {{ segment_reason(['region', 'country_code']) }} as reason
+from {{ ref('contact_profile') }}
+where region = 'EMEA'
+{% endmacro %}

@@ -1,0 +1,7 @@
+{% macro segment__urban_dwellers() %}
+select
+    contact_id as entity_id,
+    {{ segment_reason(['urbanity', 'city']) }} as reason
+from {{ ref('contact_profile') }}
+where urbanity = 'urban'
+{% endmacro %}

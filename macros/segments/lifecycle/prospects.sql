@@ -1,0 +1,7 @@
+{% macro segment__prospects() %}
+select
+    contact_id as entity_id,
+    {{ segment_reason(['customer_type', 'lifecycle_stage']) }} as reason
+from {{ ref('contact_profile') }}
+where customer_type = 'prospect'
+{% endmacro %}

@@ -1,0 +1,662 @@
+"""Benchmark the project on DuckDB: full build, incremental run, plain-SQL floor, CLV peer.
+
+    .venv/bin/python scripts/bench.py --scales 1M,10M,100M        # or: make bench
+
+For every scale (events) it
+  1. generates the raw Parquet files (python -m custseg generate; --skip-generate reuses them),
+  2. loads them (DuckDB views) into a fresh warehouse and runs a full `dbt build`,
+  3. runs the floor (scripts/bench_floor.sql: one DuckDB process, no dbt, no tests) on the
+     same files with the same DuckDB settings,
+  4. appends 1 % new events (a new Parquet file in the raw events folder, received after the
+     latest received_at) and runs `dbt build` again (incremental models update in place),
+and records wall time, peak memory (RSS of the whole process tree, polled from /proc), rows
+per layer, rows per second and the slowest models (dbt's run_results.json). The CLV peer
+(scripts/bench_clv.py: our BG/NBD + Gamma-Gamma against lifetimes) runs once. Results go to
+<out-dir>/results.json and docs/benchmarks.md (machine description, tables, summary lines).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+AS_OF = "2026-06-30"
+FLOOR_SQL = PROJECT_DIR / "scripts" / "bench_floor.sql"
+APPEND_FILE = "bench-append-00000.parquet"
+LAYERS = ("staging", "intermediate", "marts", "segments")
+GIB = 1024**3
+
+
+# ----------------------------------------------------------------------------- measurement
+@dataclass
+class Measured:
+    """One measured child process: wall seconds, peak RSS of its process tree, exit code."""
+
+    seconds: float
+    peak_rss_bytes: int
+    returncode: int
+    output: str = ""
+
+
+def _children_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    return children
+
+
+def _tree_rss(root: int) -> int:
+    """Resident set size (bytes) of `root` and all its descendants right now."""
+    children = _children_map()
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            continue
+    return total
+
+
+def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
+                 log: Path | None = None, interval: float = 0.2) -> Measured:
+    """Run `cmd`, polling the process tree's RSS; stdout+stderr go to `log` (if given)."""
+    out = open(log, "w") if log else subprocess.DEVNULL
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+    peak = 0
+    stop = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            stop.wait(interval)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    returncode = proc.wait()
+    seconds = time.perf_counter() - start
+    stop.set()
+    poller.join()
+    if log:
+        out.close()
+    text = log.read_text(errors="replace") if log else ""
+    return Measured(seconds, peak, returncode, text)
+
+
+# ----------------------------------------------------------------------------- settings
+@dataclass
+class Settings:
+    threads: int
+    memory_limit: str
+    temp_dir: Path
+    project_dir: Path
+    as_of: str
+
+    def duckdb_sql(self) -> list[str]:
+        return [
+            f"set threads = {self.threads}",
+            f"set memory_limit = '{self.memory_limit}'",
+            f"set temp_directory = '{self.temp_dir}'",
+            "set preserve_insertion_order = false",
+        ]
+
+
+def dbt_env(settings: Settings, workdir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DBT_PROFILES_DIR=str(settings.project_dir),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="False",
+        DO_NOT_TRACK="1",
+        DBT_TARGET="duckdb",
+        DBT_DUCKDB_PATH=str(workdir / "warehouse.duckdb"),
+        DBT_TARGET_PATH=str(workdir / "target"),
+        DBT_LOG_PATH=str(workdir / "logs"),
+        DUCKDB_THREADS=str(settings.threads),
+        DUCKDB_MEMORY_LIMIT=settings.memory_limit,
+        DUCKDB_TEMP_DIRECTORY=str(settings.temp_dir),
+    )
+    return env
+
+
+# ----------------------------------------------------------------------------- steps
+def generate(scale: str, data_dir: Path, seed: int, as_of: str, log: Path) -> Measured:
+    cmd = [sys.executable, "-m", "custseg", "generate", "--scale", scale, "--seed", str(seed),
+           "--as-of", as_of, "--no-progress", "--out", str(data_dir)]
+    result = run_measured(cmd, cwd=PROJECT_DIR, log=log)
+    if result.returncode != 0:
+        raise RuntimeError(f"generate {scale} failed, see {log}")
+    return result
+
+
+def load(data_dir: Path, db: Path) -> dict[str, int]:
+    sys.path.insert(0, str(PROJECT_DIR))
+    from custseg.load import load_duckdb
+
+    for stale in (db, db.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    return load_duckdb(data_dir, path=db)
+
+
+def dbt_build(settings: Settings, workdir: Path, label: str) -> tuple[Measured, dict[str, Any]]:
+    dbt = str(Path(sys.executable).parent / "dbt")
+    cmd = [dbt, "build", "--vars", f"{{as_of_date: '{settings.as_of}'}}"]
+    result = run_measured(cmd, env=dbt_env(settings, workdir), cwd=settings.project_dir,
+                          log=workdir / f"dbt_{label}.log")
+    target = workdir / "target"
+    run_results = json.loads((target / "run_results.json").read_text())
+    shutil.copy(target / "run_results.json", workdir / f"run_results_{label}.json")
+    return result, run_results
+
+
+def run_floor(data_dir: Path, db: Path, settings: Settings, seeds_dir: Path | None = None) -> None:
+    """The floor: bench_floor.sql in this process with the duckdb module."""
+    import duckdb
+
+    for stale in (db, db.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    seeds_dir = seeds_dir or settings.project_dir / "seeds"
+    with duckdb.connect(str(db)) as con:
+        for statement in settings.duckdb_sql():
+            con.execute(statement)
+        for name, value in (("data_dir", data_dir), ("seeds_dir", seeds_dir),
+                            ("as_of_date", settings.as_of)):
+            con.execute(f"set variable {name} = '{str(value).replace(chr(39), chr(39) * 2)}'")
+        con.execute(FLOOR_SQL.read_text())
+
+
+def floor_measured(data_dir: Path, workdir: Path, settings: Settings) -> Measured:
+    """Run the floor in a child process (so its peak memory is measured like dbt's)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "floor", "--data", str(data_dir),
+           "--db", str(workdir / "floor.duckdb"), "--threads", str(settings.threads),
+           "--memory-limit", settings.memory_limit, "--temp-dir", str(settings.temp_dir),
+           "--as-of", settings.as_of, "--project-dir", str(settings.project_dir)]
+    result = run_measured(cmd, log=workdir / "floor.log")
+    if result.returncode != 0:
+        raise RuntimeError(f"floor failed:\n{result.output[-3000:]}")
+    return result
+
+
+def append_events(data_dir: Path, share: float, seed: int = 42) -> int:
+    """Write `share` of the raw event count as new events received after the latest one.
+
+    The new rows are copies of randomly sampled raw rows (so dirty rows, duplicates of
+    contacts and anonymous ids appear at the usual rates) with new event ids, received
+    within one hour after the current max(received_at), occurred_at moved by the same
+    amount (the original collection latency is kept)."""
+    import duckdb
+
+    events = data_dir / "events"
+    (events / APPEND_FILE).unlink(missing_ok=True)
+    glob = str(events / "*.parquet")
+    with duckdb.connect() as con:
+        total, max_received = con.execute(
+            f"select count(*), max(received_at) from read_parquet('{glob}')"
+        ).fetchone()
+        rows = max(1, round(total * share))
+        con.execute(f"""
+            copy (
+                with sampled as (
+                    select * from read_parquet('{glob}')
+                    using sample reservoir({rows} rows) repeatable ({seed})
+                ),
+                shifted as (
+                    select
+                        sampled.*,
+                        row_number() over () as ordinal,
+                        timestamp '{max_received}'
+                        + to_microseconds(cast(1 + hash(row_number() over ()) % 3600000000
+                            as bigint)) as new_received_at
+                    from sampled
+                )
+                select
+                    'evt-append-' || lpad(cast(ordinal as varchar), 10, '0') as event_id,
+                    case when occurred_at is null then null
+                        else occurred_at + (new_received_at - received_at) end as occurred_at,
+                    case when received_at is null then null else new_received_at end
+                        as received_at,
+                    contact_id, email, anonymous_id, event_type, properties
+                from shifted
+            ) to '{events / APPEND_FILE}' (format parquet, compression zstd)
+        """)
+        columns = con.execute(f"describe select * from read_parquet('{glob}')").fetchall()
+    if len(columns) != 8:
+        raise RuntimeError(f"unexpected raw events columns: {columns}")
+    return rows
+
+
+def remove_appended(data_dir: Path) -> None:
+    (data_dir / "events" / APPEND_FILE).unlink(missing_ok=True)
+
+
+# ----------------------------------------------------------------------------- results
+def model_layers(target: Path) -> dict[str, tuple[str, str]]:
+    """unique_id -> (model name, layer) for every model in the manifest."""
+    manifest = json.loads((target / "manifest.json").read_text())
+    layers: dict[str, tuple[str, str]] = {}
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] != "model":
+            continue
+        folder = node["original_file_path"].split("/")[1]
+        layers[unique_id] = (node["name"], folder if folder in LAYERS else "other")
+    return layers
+
+
+def table_rows(db: Path) -> dict[str, int]:
+    """Rows of every table (not view) in the main schema of a warehouse."""
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'main' and table_type = 'BASE TABLE'"
+        ).fetchall()]
+        return {name: con.execute(f'select count(*) from main."{name}"').fetchone()[0]
+                for name in names}
+
+
+def summarise_run(run_results: dict[str, Any], layers: dict[str, tuple[str, str]],
+                  rows: dict[str, int], top: int = 10) -> dict[str, Any]:
+    results = run_results["results"]
+    models = [r for r in results if r["unique_id"].startswith("model.")]
+    tests = [r for r in results if r["unique_id"].startswith(("test.", "unit_test."))]
+    slowest = sorted(models, key=lambda r: r["execution_time"], reverse=True)[:top]
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    return {
+        "elapsed_time": run_results.get("elapsed_time"),
+        "statuses": statuses,
+        "model_seconds": sum(r["execution_time"] for r in models),
+        "test_seconds": sum(r["execution_time"] for r in tests),
+        "slowest": [
+            {
+                "model": layers.get(r["unique_id"], (r["unique_id"], "other"))[0],
+                "layer": layers.get(r["unique_id"], (r["unique_id"], "other"))[1],
+                "seconds": r["execution_time"],
+                "rows": rows.get(layers.get(r["unique_id"], ("", ""))[0]),
+            }
+            for r in slowest
+        ],
+        "per_model_seconds": {
+            layers.get(r["unique_id"], (r["unique_id"], ""))[0]: r["execution_time"]
+            for r in models
+        },
+    }
+
+
+def rows_per_layer(rows: dict[str, int], layers: dict[str, tuple[str, str]]) -> dict[str, dict]:
+    by_layer: dict[str, dict[str, int]] = {}
+    for name, layer in layers.values():
+        if name in rows:
+            entry = by_layer.setdefault(layer, {"tables": 0, "rows": 0})
+            entry["tables"] += 1
+            entry["rows"] += rows[name]
+    return by_layer
+
+
+def incremental_models(project_target: Path) -> list[str]:
+    manifest = json.loads((project_target / "manifest.json").read_text())
+    return sorted(
+        node["name"] for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+    )
+
+
+# ----------------------------------------------------------------------------- one scale
+def bench_scale(scale: str, args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    out = Path(args.out_dir)
+    data_dir = out / "data" / scale
+    workdir = out / scale
+    workdir.mkdir(parents=True, exist_ok=True)
+    settings.temp_dir.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {"scale": scale}
+    say = print
+
+    if not args.skip_generate or not (data_dir / "_manifest.json").exists():
+        say(f"[{scale}] generating raw data into {data_dir}")
+        gen = generate(scale, data_dir, args.seed, settings.as_of, workdir / "generate.log")
+        result["generate_seconds"] = gen.seconds
+    remove_appended(data_dir)
+    manifest = json.loads((data_dir / "_manifest.json").read_text())
+    result["raw_rows"] = manifest["row_counts"]
+    raw_events = manifest["row_counts"]["events"]
+
+    db = workdir / "warehouse.duckdb"
+    load(data_dir, db)
+    say(f"[{scale}] full dbt build ({raw_events:,} raw events)")
+    full, full_results = dbt_build(settings, workdir, "full")
+    layers = model_layers(workdir / "target")
+    rows = table_rows(db)
+    result["full"] = {
+        "seconds": full.seconds, "peak_rss_gib": full.peak_rss_bytes / GIB,
+        "returncode": full.returncode, **summarise_run(full_results, layers, rows),
+    }
+    result["rows_per_layer"] = rows_per_layer(rows, layers)
+    result["events_per_second_full"] = raw_events / full.seconds
+    say(f"[{scale}] full build {full.seconds:.1f} s, peak {full.peak_rss_bytes / GIB:.2f} GiB, "
+        f"exit {full.returncode}")
+
+    if not args.skip_floor:
+        say(f"[{scale}] floor (scripts/bench_floor.sql)")
+        floor = floor_measured(data_dir, workdir, settings)
+        floor_rows = table_rows(workdir / "floor.duckdb")
+        result["floor"] = {"seconds": floor.seconds, "peak_rss_gib": floor.peak_rss_bytes / GIB,
+                           "rows": floor_rows}
+        result["ratio_full_to_floor"] = full.seconds / floor.seconds
+        say(f"[{scale}] floor {floor.seconds:.1f} s, peak {floor.peak_rss_bytes / GIB:.2f} GiB")
+
+    if not args.skip_incremental:
+        appended = append_events(data_dir, args.append_share)
+        say(f"[{scale}] appended {appended:,} events; incremental dbt build")
+        try:
+            inc, inc_results = dbt_build(settings, workdir, "incremental")
+        finally:
+            remove_appended(data_dir)
+        rows_after = table_rows(db)
+        summary = summarise_run(inc_results, layers, rows_after)
+        incremental = incremental_models(workdir / "target")
+        summary["incremental_models_seconds"] = {
+            name: summary["per_model_seconds"].get(name) for name in incremental
+        }
+        result["incremental"] = {
+            "appended_events": appended, "seconds": inc.seconds,
+            "peak_rss_gib": inc.peak_rss_bytes / GIB, "returncode": inc.returncode, **summary,
+        }
+        result["ratio_incremental_to_full"] = inc.seconds / full.seconds
+        result["ratio_incremental_models_to_full_models"] = (
+            sum(v or 0 for v in summary["incremental_models_seconds"].values())
+            / max(sum(v or 0 for name, v in result["full"]["per_model_seconds"].items()
+                      if name in incremental), 1e-9)
+        )
+        say(f"[{scale}] incremental build {inc.seconds:.1f} s "
+            f"({result['ratio_incremental_to_full']:.2%} of full), exit {inc.returncode}")
+    (workdir / "result.json").write_text(json.dumps(result, indent=2, default=str))
+    return result
+
+
+# ----------------------------------------------------------------------------- CLV peer
+def bench_clv(customers: int, log: Path, extra: list[str] | None = None) -> dict[str, Any]:
+    cmd = [sys.executable, str(PROJECT_DIR / "scripts" / "bench_clv.py"),
+           "--customers", str(customers), *(extra or [])]
+    measured = run_measured(cmd, cwd=PROJECT_DIR, log=log)
+    if measured.returncode != 0:
+        raise RuntimeError(f"bench_clv failed, see {log}")
+    return parse_clv_output(measured.output) | {"customers": customers, "wall_seconds": measured.seconds}
+
+
+def parse_clv_output(text: str) -> dict[str, Any]:
+    def seconds(pattern: str) -> float:
+        match = re.search(pattern + r"\s+([0-9.]+) s", text)
+        if not match:
+            raise ValueError(f"bench_clv output has no line matching {pattern!r}")
+        return float(match.group(1))
+
+    parsed: dict[str, Any] = {
+        "ours_fit": seconds(r"ours\s+fit \(BG/NBD \+ Gamma-Gamma\):"),
+        "ours_score_numpy": seconds(r"ours\s+score in numpy \(P\(alive\), E\[purchases\]\):"),
+        "lifetimes_fit": seconds(r"lifetimes fit \(BG/NBD \+ Gamma-Gamma\):"),
+        "lifetimes_score": seconds(r"lifetimes score \(P\(alive\), E\[purchases\], spend\):"),
+    }
+    sql = re.search(r"score in SQL \(dbt run contact_clv on DuckDB\):\s+([0-9.]+) s wall, "
+                    r"([0-9.]+) s model", text)
+    if sql:
+        parsed["ours_score_sql_wall"], parsed["ours_score_sql_model"] = map(float, sql.groups())
+    params = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[0] in ("r", "alpha", "a", "b", "bgnbd_ll", "p", "q", "v"):
+            params[parts[0]] = {"ours": float(parts[1]), "lifetimes": float(parts[2]),
+                                "abs_diff": float(parts[3])}
+    parsed["parameters"] = params
+    ours = parsed["ours_fit"] + parsed.get("ours_score_sql_model", parsed["ours_score_numpy"])
+    parsed["ratio_lifetimes_to_ours"] = (parsed["lifetimes_fit"] + parsed["lifetimes_score"]) / ours
+    parsed["header"] = [line for line in text.splitlines() if line.startswith(("customers", "true"))]
+    return parsed
+
+
+# ----------------------------------------------------------------------------- report
+def machine() -> dict[str, str]:
+    def first(cmd: list[str]) -> str:
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.strip()
+        except OSError:
+            return "?"
+
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    import duckdb
+
+    dbt_version = first([str(Path(sys.executable).parent / "python"), "-c",
+                         "import importlib.metadata as m; print(m.version('dbt-core'), "
+                         "m.version('dbt-duckdb'))"])
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu_model": cpu,
+        "ram_gib": f"{mem_kb / 1024 / 1024:.1f}",
+        "disk": first(["df", "-h", "--output=size,avail,fstype", "/tmp"]).splitlines()[-1],
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "dbt-core / dbt-duckdb": dbt_version,
+        "load_average_at_end": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+    }
+
+
+def summary_lines(results: dict[str, Any]) -> list[str]:
+    lines = []
+    for scale, res in results.get("scales", {}).items():
+        if "ratio_full_to_floor" in res:
+            lines.append(f"ratio_full_to_floor {scale} {res['ratio_full_to_floor']:.2f}")
+    for scale, res in results.get("scales", {}).items():
+        if "ratio_incremental_to_full" in res:
+            lines.append(f"ratio_incremental_to_full {scale} {res['ratio_incremental_to_full']:.2f}")
+    if "clv" in results:
+        clv = results["clv"]
+        lines.append(f"ratio_clv_lifetimes_to_ours {scale_label(clv['customers'])} "
+                     f"{clv['ratio_lifetimes_to_ours']:.2f}")
+    for scale, res in results.get("scales", {}).items():
+        lines.append(f"peak_memory_gib {scale} {res['full']['peak_rss_gib']:.2f}")
+    return lines
+
+
+SUMMARY_PATTERN = re.compile(
+    r"^(ratio_full_to_floor|ratio_incremental_to_full|ratio_clv_lifetimes_to_ours|peak_memory_gib)"
+    r" ([A-Za-z0-9.]+) ([0-9]+\.[0-9]+)$"
+)
+
+
+def scale_label(n: int) -> str:
+    for suffix, size in (("B", 10**9), ("M", 10**6), ("k", 10**3)):
+        if n >= size and n % size == 0:
+            return f"{n // size}{suffix}"
+    return str(n)
+
+
+def render_markdown(results: dict[str, Any], template: str) -> str:
+    parts = [template.rstrip(), "", "## Machine", ""]
+    parts += [f"- {key}: {value}" for key, value in results["machine"].items()]
+    s = results["settings"]
+    parts += ["", f"DuckDB settings of every run: threads={s['threads']}, memory_limit="
+              f"{s['memory_limit']}, temp_directory={s['temp_dir']}, "
+              "preserve_insertion_order=false; dbt threads 2.", ""]
+    scales = results.get("scales", {})
+    if scales:
+        parts += ["## Results", "",
+                  "| scale | raw events | full build s | peak GiB | events/s | floor s | floor peak GiB "
+                  "| full / floor | incremental s | incr. peak GiB | incremental / full |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for scale, res in scales.items():
+            full, floor, inc = res["full"], res.get("floor", {}), res.get("incremental", {})
+            parts.append(
+                f"| {scale} | {res['raw_rows']['events']:,} | {full['seconds']:.1f} | "
+                f"{full['peak_rss_gib']:.2f} | {res['events_per_second_full']:,.0f} | "
+                f"{floor.get('seconds', float('nan')):.1f} | {floor.get('peak_rss_gib', float('nan')):.2f} | "
+                f"{res.get('ratio_full_to_floor', float('nan')):.2f} | "
+                f"{inc.get('seconds', float('nan')):.1f} | {inc.get('peak_rss_gib', float('nan')):.2f} | "
+                f"{res.get('ratio_incremental_to_full', float('nan')):.2f} |"
+            )
+        for scale, res in scales.items():
+            full, inc = res["full"], res.get("incremental")
+            parts += ["", f"### {scale} events", ""]
+            parts.append(f"Full build: {full['seconds']:.1f} s wall (dbt elapsed "
+                         f"{full['elapsed_time']:.1f} s; models {full['model_seconds']:.1f} s, "
+                         f"tests {full['test_seconds']:.1f} s summed over nodes), statuses "
+                         f"{full['statuses']}, exit code {full['returncode']}.")
+            parts += ["", "Rows per layer (tables only; views such as base_events__events are "
+                      "not counted):", "", "| layer | tables | rows |", "|---|---|---|"]
+            for layer, entry in sorted(res["rows_per_layer"].items()):
+                parts.append(f"| {layer} | {entry['tables']} | {entry['rows']:,} |")
+            parts += ["", "Slowest ten models of the full build (run_results.json):", "",
+                      "| model | layer | seconds | rows | rows/s |", "|---|---|---|---|---|"]
+            for m in full["slowest"]:
+                rate = f"{m['rows'] / m['seconds']:,.0f}" if m["rows"] and m["seconds"] else "-"
+                rows = f"{m['rows']:,}" if m["rows"] is not None else "(view)"
+                parts.append(f"| {m['model']} | {m['layer']} | {m['seconds']:.2f} | {rows} | {rate} |")
+            if inc:
+                own = inc["incremental_models_seconds"]
+                parts += ["", f"Incremental run after appending {inc['appended_events']:,} events: "
+                          f"{inc['seconds']:.1f} s wall, peak {inc['peak_rss_gib']:.2f} GiB, statuses "
+                          f"{inc['statuses']}, exit code {inc['returncode']}. The incremental models "
+                          "themselves: " + ", ".join(f"{k} {v:.2f} s" for k, v in own.items() if v is not None)
+                          + f" ({res['ratio_incremental_models_to_full_models']:.1%} of their full-build "
+                          "time); everything else in the run is the non-incremental tables, views and "
+                          "tests that `dbt build` rebuilds every time.", "",
+                          "Slowest ten models of the incremental run:", "",
+                          "| model | layer | seconds |", "|---|---|---|"]
+                for m in inc["slowest"]:
+                    parts.append(f"| {m['model']} | {m['layer']} | {m['seconds']:.2f} |")
+    if "clv" in results:
+        clv = results["clv"]
+        parts += ["", "## CLV peer (scripts/bench_clv.py)", ""] + [f"    {h}" for h in clv["header"]]
+        parts += ["", "| step | ours s | lifetimes s |", "|---|---|---|",
+                  f"| fit (BG/NBD + Gamma-Gamma) | {clv['ours_fit']:.2f} | {clv['lifetimes_fit']:.2f} |",
+                  f"| score (numpy / lifetimes) | {clv['ours_score_numpy']:.2f} | {clv['lifetimes_score']:.2f} |"]
+        if "ours_score_sql_model" in clv:
+            parts.append(f"| score in SQL (dbt run contact_clv: model s / wall s) | "
+                         f"{clv['ours_score_sql_model']:.2f} / {clv['ours_score_sql_wall']:.2f} | - |")
+        parts += ["", "Ratio = (lifetimes fit + score) / (our fit + our SQL scoring model time).", "",
+                  "| parameter | ours | lifetimes | abs diff |", "|---|---|---|---|"]
+        for name, p in clv["parameters"].items():
+            parts.append(f"| {name} | {p['ours']:.6f} | {p['lifetimes']:.6f} | {p['abs_diff']:.2e} |")
+    if results.get("notes"):
+        parts += ["", "## Observations", ""] + [f"- {note}" for note in results["notes"]]
+    parts += ["", "## Summary", "", "```"] + summary_lines(results) + ["```", ""]
+    return "\n".join(parts)
+
+
+# ----------------------------------------------------------------------------- CLI
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", default="1M,10M,100M",
+                        help="comma-separated event counts (e.g. 1M,10M,100M,1B or tiny)")
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("DUCKDB_THREADS", 2)))
+    parser.add_argument("--memory-limit", default=os.environ.get("DUCKDB_MEMORY_LIMIT", "12GB"))
+    parser.add_argument("--temp-dir", default=None, help="DuckDB spill folder (default OUT/tmp)")
+    parser.add_argument("--out-dir", default=str(PROJECT_DIR / "warehouse" / "bench"))
+    parser.add_argument("--project-dir", default=str(PROJECT_DIR))
+    parser.add_argument("--as-of", default=AS_OF)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--skip-generate", action="store_true",
+                        help="reuse OUT/data/<scale> when it exists")
+    parser.add_argument("--skip-floor", action="store_true")
+    parser.add_argument("--skip-incremental", action="store_true")
+    parser.add_argument("--append-share", type=float, default=0.01)
+    parser.add_argument("--clv-customers", type=int, default=1_000_000, help="0 = skip")
+    parser.add_argument("--clv-from-log", default=None,
+                        help="parse this saved bench_clv.py output instead of running it")
+    parser.add_argument("--docs", default=str(PROJECT_DIR / "docs" / "benchmarks.md"),
+                        help="markdown report to write ('' = none)")
+    parser.add_argument("--note", action="append", default=None,
+                        help="observation for the report (repeatable; replaces the stored notes)")
+    parser.add_argument("--template", default=str(PROJECT_DIR / "scripts" / "bench_template.md"))
+    return parser.parse_args(argv)
+
+
+def floor_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description="run scripts/bench_floor.sql once")
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--memory-limit", default="12GB")
+    parser.add_argument("--temp-dir", default="/tmp/custseg_bench_tmp")
+    parser.add_argument("--as-of", default=AS_OF)
+    parser.add_argument("--project-dir", default=str(PROJECT_DIR))
+    args = parser.parse_args(argv)
+    settings = Settings(args.threads, args.memory_limit, Path(args.temp_dir),
+                        Path(args.project_dir), args.as_of)
+    run_floor(Path(args.data).resolve(), Path(args.db), settings)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["floor"]:
+        return floor_main(argv[1:])
+    args = parse_args(argv)
+    out = Path(args.out_dir).resolve()
+    args.out_dir = str(out)
+    settings = Settings(args.threads, args.memory_limit,
+                        Path(args.temp_dir).resolve() if args.temp_dir else out / "tmp",
+                        Path(args.project_dir).resolve(), args.as_of)
+    results_file = out / "results.json"
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = (json.loads(results_file.read_text()) if results_file.exists()
+                               else {"scales": {}})
+    results["settings"] = {"threads": settings.threads, "memory_limit": settings.memory_limit,
+                           "temp_dir": str(settings.temp_dir)}
+    for scale in [s.strip() for s in args.scales.split(",") if s.strip()]:
+        results["scales"][scale] = bench_scale(scale, args, settings)
+        results_file.write_text(json.dumps(results, indent=2, default=str))
+    if args.clv_from_log:
+        text = Path(args.clv_from_log).read_text()
+        customers = int(re.search(r"customers: ([0-9,]+)", text).group(1).replace(",", ""))
+        results["clv"] = parse_clv_output(text) | {"customers": customers, "log": args.clv_from_log}
+    elif args.clv_customers:
+        print(f"[clv] bench_clv.py --customers {args.clv_customers:,}")
+        results["clv"] = bench_clv(args.clv_customers, out / "bench_clv.log")
+    if args.note is not None:
+        results["notes"] = args.note
+    results["machine"] = machine()
+    results_file.write_text(json.dumps(results, indent=2, default=str))
+    if args.docs:
+        template = Path(args.template).read_text() if Path(args.template).exists() else "# Benchmarks"
+        Path(args.docs).write_text(render_markdown(results, template))
+    print("\n".join(summary_lines(results)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
