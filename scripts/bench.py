@@ -572,7 +572,8 @@ def render_markdown(results: dict[str, Any], template: str) -> str:
             parts.append(f"| {name} | {p['ours']:.6f} | {p['lifetimes']:.6f} | {p['abs_diff']:.2e} |")
     if results.get("notes"):
         parts += ["", "## Observations", ""] + [f"- {note}" for note in results["notes"]]
-    parts += ["", "## Summary", "", "```"] + summary_lines(results) + ["```", ""]
+    parts += ["", "## Summary", "", "One line per measurement, machine-readable (name, scale, value):",
+              ""] + summary_lines(results) + [""]
     return "\n".join(parts)
 
 
