@@ -1,0 +1,172 @@
+"""scripts/bench.py and scripts/bench_floor.sql on the tiny sample.
+
+The floor must compute the same key outputs as the project: its RFM scores (and the other core
+profile columns it claims) are compared with the project's contact_profile built from the same
+files. The benchmark machinery (append of new events, rows per layer, run summaries, CLV output
+parsing, the report's summary lines) runs for real on small inputs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import AS_OF
+from custseg import PROJECT_DIR
+
+pytestmark = pytest.mark.slow
+
+EXACT_COLUMNS = [
+    "r_score", "f_score", "m_score", "recency_days", "frequency", "first_purchase_date",
+    "last_purchase_date", "rfm_segment", "account_id", "email_normalized", "marketing_consent",
+    "is_deleted", "is_consumer", "age_band", "gender", "household_size_band", "income_band",
+    "country_code", "region", "language_code", "active_days_30", "active_days_90", "usage_level",
+]
+CLOSE_COLUMNS = ["monetary", "engagement_score", "annual_income_reporting"]
+
+
+def _load_bench():
+    spec = importlib.util.spec_from_file_location("bench", PROJECT_DIR / "scripts" / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_bench()
+
+
+@pytest.fixture(scope="module")
+def floor_db(built: dict, sample_data: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = tmp_path_factory.mktemp("bench_floor")
+    settings = bench.Settings(2, "2GB", workdir / "tmp", PROJECT_DIR, AS_OF)
+    result = bench.floor_measured(Path(sample_data["dir"]), workdir, settings)
+    assert result.returncode == 0 and result.seconds > 0 and result.peak_rss_bytes > 0
+    return workdir / "floor.duckdb"
+
+
+def _mismatches(built: dict, floor_db: Path, column: str, close: bool = False) -> int:
+    condition = (
+        f"abs(coalesce(p.{column}, 0) - coalesce(f.{column}, 0)) > 1e-6"
+        f" or (p.{column} is null) <> (f.{column} is null)"
+        if close else f"p.{column} is distinct from f.{column}"
+    )
+    with duckdb.connect(str(built["db"]), read_only=True) as con:
+        con.execute(f"attach '{floor_db}' as fl (read_only)")
+        return con.execute(
+            "select count(*) from main.contact_profile as p "
+            f"full join fl.floor_contact_profile as f on p.contact_id = f.contact_id where {condition}"
+        ).fetchone()[0]
+
+
+def test_floor_rfm_equals_project(built: dict, floor_db: Path) -> None:
+    with duckdb.connect(str(built["db"]), read_only=True) as con:
+        con.execute(f"attach '{floor_db}' as fl (read_only)")
+        purchasers = con.execute("select count(*) from fl.floor_rfm").fetchone()[0]
+        project = con.execute("select count(*) from main.contact_profile where r_score is not null").fetchone()[0]
+    assert purchasers == project and purchasers > 100
+    for column in ("r_score", "f_score", "m_score", "recency_days", "frequency"):
+        assert _mismatches(built, floor_db, column) == 0, column
+    assert _mismatches(built, floor_db, "monetary", close=True) == 0
+
+
+@pytest.mark.parametrize("column", EXACT_COLUMNS)
+def test_floor_profile_core_column_equals_project(built: dict, floor_db: Path, column: str) -> None:
+    assert _mismatches(built, floor_db, column) == 0
+
+
+@pytest.mark.parametrize("column", CLOSE_COLUMNS)
+def test_floor_profile_numeric_column_close_to_project(built: dict, floor_db: Path, column: str) -> None:
+    assert _mismatches(built, floor_db, column, close=True) == 0
+
+
+def test_floor_segments_equal_project_membership(built: dict, floor_db: Path) -> None:
+    """Every floor segment that the project also publishes has the same members."""
+    with duckdb.connect(str(built["db"]), read_only=True) as con:
+        con.execute(f"attach '{floor_db}' as fl (read_only)")
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        if "segment_membership" not in tables:
+            pytest.skip("the project build has no segment_membership table")
+        shared = [r[0] for r in con.execute(
+            "select distinct segment_id from fl.floor_segment_membership "
+            "where segment_id in (select segment_id from main.segment_membership) "
+            "and segment_id not in ('customers', 'prospects')"
+        ).fetchall()]
+        assert len(shared) >= 10
+        differences = con.execute(
+            "select count(*) from ("
+            "(select segment_id, contact_id from fl.floor_segment_membership where segment_id in ?"
+            " except select segment_id, entity_id from main.segment_membership where segment_id in ?)"
+            " union all "
+            "(select segment_id, entity_id from main.segment_membership where segment_id in ?"
+            " except select segment_id, contact_id from fl.floor_segment_membership where segment_id in ?))",
+            [shared, shared, shared, shared],
+        ).fetchone()[0]
+    assert differences == 0
+
+
+def test_append_events_lands_after_the_watermark(sample_data: dict, tmp_path: Path) -> None:
+    data = tmp_path / "raw"
+    shutil.copytree(sample_data["dir"], data)
+    glob = str(data / "events" / "*.parquet")
+    before, watermark = duckdb.sql(f"select count(*), max(received_at) from read_parquet('{glob}')").fetchone()
+    appended = bench.append_events(data, 0.01)
+    after, ids, earliest = duckdb.sql(
+        f"select count(*), count(distinct event_id) filter (where event_id like 'evt-append-%'), "
+        f"min(received_at) filter (where event_id like 'evt-append-%') from read_parquet('{glob}')"
+    ).fetchone()
+    assert appended == round(before * 0.01) and after == before + appended and ids == appended
+    assert earliest > watermark
+    bench.remove_appended(data)
+    assert duckdb.sql(f"select count(*) from read_parquet('{glob}')").fetchone()[0] == before
+
+
+def test_run_summary_layers_and_report_lines(built: dict, floor_db: Path, tmp_path: Path) -> None:
+    target = built["workdir"] / "target"
+    layers = bench.model_layers(target)
+    rows = bench.table_rows(built["db"])
+    per_layer = bench.rows_per_layer(rows, layers)
+    assert {"staging", "intermediate", "marts"} <= set(per_layer)
+    assert per_layer["staging"]["rows"] >= rows["stg_events__events"] > 0
+    import json
+
+    run_results = json.loads((target / "run_results.json").read_text())
+    summary = bench.summarise_run(run_results, layers, rows)
+    assert len(summary["slowest"]) == 10
+    times = [m["seconds"] for m in summary["slowest"]]
+    assert times == sorted(times, reverse=True)
+    incremental = bench.incremental_models(target)
+    assert {"stg_events__events", "int_events__daily_activity"} <= set(incremental)
+
+    floor_rows = bench.table_rows(floor_db)
+    results = {
+        "settings": {"threads": 2, "memory_limit": "2GB", "temp_dir": str(tmp_path)},
+        "machine": bench.machine(),
+        "scales": {"tiny": {
+            "raw_rows": built["manifest"]["row_counts"],
+            "full": {"seconds": summary["elapsed_time"], "peak_rss_gib": 0.5, "returncode": 0, **summary},
+            "rows_per_layer": per_layer,
+            "events_per_second_full": built["manifest"]["row_counts"]["events"] / summary["elapsed_time"],
+            "floor": {"seconds": 1.0, "peak_rss_gib": 0.1, "rows": floor_rows},
+            "ratio_full_to_floor": summary["elapsed_time"] / 1.0,
+        }},
+    }
+    text = bench.render_markdown(results, "# Benchmarks")
+    lines = bench.summary_lines(results)
+    assert text.rstrip().splitlines()[-len(lines):] == lines
+    parsed = [bench.SUMMARY_PATTERN.match(line) for line in lines]
+    assert all(parsed) and {m.group(1) for m in parsed} == {"ratio_full_to_floor", "peak_memory_gib"}
+    assert float(parsed[0].group(3)) == pytest.approx(summary["elapsed_time"], abs=0.01)
+
+
+def test_clv_peer_output_parses(tmp_path: Path) -> None:
+    clv = bench.bench_clv(3000, tmp_path / "bench_clv.log", extra=["--no-sql"])
+    assert clv["ours_fit"] > 0 and clv["lifetimes_fit"] > 0 and clv["ratio_lifetimes_to_ours"] > 0
+    assert set(clv["parameters"]) == {"r", "alpha", "a", "b", "bgnbd_ll", "p", "q", "v"}
+    line = [x for x in bench.summary_lines({"clv": clv}) if x.startswith("ratio_clv")][0]
+    assert bench.SUMMARY_PATTERN.match(line) and line.startswith("ratio_clv_lifetimes_to_ours 3k ")
