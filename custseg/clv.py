@@ -294,6 +294,9 @@ def check_minimum_data(summary: pd.DataFrame, rules: MinimumData) -> str | None:
     return None
 
 
+FIT_INPUT_COLUMNS = ["frequency", "recency", "t", "monetary_frequency", "monetary_value"]
+
+
 def _monetary_rows(summary: pd.DataFrame) -> pd.Series:
     m = pd.to_numeric(summary["monetary_value"], errors="coerce")
     return (summary["monetary_frequency"] > 0) & (m > 0)
@@ -331,6 +334,9 @@ def fit_parameters(
         row.update(status=STATUS_INSUFFICIENT, message=f"not fitted: {reason}; historical run-rate fallback")
         return _frame(row)
 
+    # A canonical row order: the likelihood sums then add the same doubles in the same order
+    # whichever engine (and row order) the summary came from, so parameters agree to the bit.
+    summary = summary.sort_values(FIT_INPUT_COLUMNS, kind="mergesort", ignore_index=True)
     x = summary["frequency"].to_numpy(float)
     bg = fit_bgnbd(x, summary["recency"].to_numpy(float), summary["t"].to_numpy(float))
     monetary = summary[_monetary_rows(summary)]

@@ -8,10 +8,6 @@ import json
 import duckdb
 
 PK_TESTS = {"unique", "unique_combination_of_columns"}
-# One row per raw row as received: a byte-identical double delivery is two rows, so no column
-# set is unique. Row accounting (staging_row_accounting) is their completeness check instead.
-RAW_ROW_GRAIN_PREFIXES = ("base_",)
-RAW_ROW_GRAIN_SUFFIXES = ("_rejected",)
 
 
 def _manifest(built: dict) -> dict:
@@ -26,11 +22,7 @@ def test_every_model_has_a_primary_key_test(built: dict) -> None:
         for n in manifest["nodes"].values()
         if n["resource_type"] == "test" and (n.get("test_metadata") or {}).get("name") in PK_TESTS
     }
-    missing = sorted(
-        name
-        for name in (uid.split(".")[-1] for uid in models - keyed)
-        if not name.startswith(RAW_ROW_GRAIN_PREFIXES) and not name.endswith(RAW_ROW_GRAIN_SUFFIXES)
-    )
+    missing = sorted(uid.split(".")[-1] for uid in models - keyed)
     assert not missing, f"models without a unique / unique_combination_of_columns test: {missing}"
 
 

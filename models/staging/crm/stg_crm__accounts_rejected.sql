@@ -22,7 +22,8 @@ rejected as (
         raw_created_at as created_at,
         raw_updated_at as updated_at,
         _loaded_at,
-        reject_reason
+        reject_reason,
+        version_rank
     from base_accounts
     where reject_reason is not null
 

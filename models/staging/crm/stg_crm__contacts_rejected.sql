@@ -31,7 +31,8 @@ rejected as (
         raw_updated_at as updated_at,
         raw_is_deleted as is_deleted,
         _loaded_at,
-        reject_reason
+        reject_reason,
+        version_rank
     from base_contacts
     where reject_reason is not null
 

@@ -17,7 +17,8 @@ rejected as (
         raw_closed_at as closed_at,
         raw_is_won as is_won,
         _loaded_at,
-        reject_reason
+        reject_reason,
+        version_rank
     from base_deals
     where reject_reason is not null
 

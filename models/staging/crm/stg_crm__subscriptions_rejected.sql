@@ -18,7 +18,8 @@ rejected as (
         raw_ended_at as ended_at,
         raw_status as status,
         _loaded_at,
-        reject_reason
+        reject_reason,
+        version_rank
     from base_subscriptions
     where reject_reason is not null
 

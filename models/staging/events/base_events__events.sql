@@ -6,8 +6,11 @@
       3 future_timestamp        occurred_at later than received_at + events_max_clock_skew_minutes
       4 malformed_json          properties given but not valid JSON
       5 orphan_foreign_key      contact_id given but not a staged contact
-    A view without window functions so the incremental models' received_at window filter
-    reaches the raw table; deduplication ('duplicate') happens in those models. -#}
+    row_ordinal numbers byte-identical deliveries (1, 2, ...), so (row_hash, row_ordinal)
+    identifies a raw row. A view whose one window is partitioned by received_at (row_hash
+    covers received_at, so the groups are those of row_hash alone): the incremental models'
+    received_at window filter still reaches the raw table. Deduplication ('duplicate')
+    happens in those models. -#}
 
 {{ config(materialized='view') }}
 
@@ -106,6 +109,18 @@ validated as (
     left join staged_contact_ids
         on cleaned.contact_id = staged_contact_ids.contact_id
 
+),
+
+numbered as (
+
+    select
+        *,
+        row_number() over (
+            partition by received_at, row_hash
+            order by received_at
+        ) as row_ordinal
+    from validated
+
 )
 
-select * from validated
+select * from numbered

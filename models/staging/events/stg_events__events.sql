@@ -30,28 +30,16 @@ windowed as (
 
 ),
 
-numbered as (
+ranked as (
 
     select
         windowed.*,
         row_number() over (
-            partition by windowed.row_hash
-            order by windowed.received_at
-        ) as row_ordinal
+            partition by windowed.event_id
+            order by {{ incremental_events_delivery_order('windowed') }}
+        ) as delivery_rank
     from windowed
     where windowed.reject_reason is null
-
-),
-
-ranked as (
-
-    select
-        numbered.*,
-        row_number() over (
-            partition by numbered.event_id
-            order by {{ incremental_events_delivery_order('numbered') }}
-        ) as delivery_rank
-    from numbered
 
 ),
 

@@ -39,27 +39,15 @@ windowed as (
 
 ),
 
-numbered as (
+ranked as (
 
     select
         windowed.*,
         row_number() over (
-            partition by windowed.row_hash
-            order by windowed.received_at
-        ) as row_ordinal
-    from windowed
-
-),
-
-ranked as (
-
-    select
-        numbered.*,
-        row_number() over (
-            partition by numbered.reject_reason, numbered.event_id
-            order by {{ incremental_events_delivery_order('numbered') }}
+            partition by windowed.reject_reason, windowed.event_id
+            order by {{ incremental_events_delivery_order('windowed') }}
         ) as delivery_rank
-    from numbered
+    from windowed
 
 ),
 

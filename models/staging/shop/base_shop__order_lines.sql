@@ -137,6 +137,7 @@ final as (
 
         -- quarantine
         row_hash,
+        version_rank,
         case
             when validation_reason is not null then validation_reason
             when version_rank > 1 then 'duplicate'

@@ -15,7 +15,8 @@ rejected as (
         raw_unit_price as unit_price,
         raw_discount_amount as discount_amount,
         _loaded_at,
-        reject_reason
+        reject_reason,
+        version_rank
     from base_order_lines
     where reject_reason is not null
 

@@ -15,7 +15,8 @@ rejected as (
         raw_ordered_at as ordered_at,
         raw_updated_at as updated_at,
         _loaded_at,
-        reject_reason
+        reject_reason,
+        version_rank
     from base_orders
     where reject_reason is not null
 
