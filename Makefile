@@ -54,7 +54,7 @@ lint: install
 	DBT_DUCKDB_PATH=warehouse/sqlfluff.duckdb $(BIN)/sqlfluff lint models analyses tests --processes 2
 
 pytest: install
-	$(BIN)/pytest -q tests_py
+	$(BIN)/pytest -q --durations=15 tests_py
 
 ## make test: the whole suite (lint, SQL style, Python and dbt integration tests).
 test: install lint pytest

@@ -58,6 +58,38 @@
 {%- endmacro %}
 
 
+{#- The CTEs current_fit (exactly one row: the clv_parameters row of the as-of date and
+    time unit from the CTE `parameter_history`, all nulls when there is none) and fitted (that
+    row when its status is 'fitted', else no row). Used by contact_clv and
+    clv_purchase_curves. -#}
+{% macro clv_current_fit_ctes(time_unit_days) -%}
+current_fit as (
+
+    select
+        max(status) as fit_status,
+        max(r) as r,
+        max(alpha) as alpha,
+        max(a) as a,
+        max(b) as b,
+        max(p) as p,
+        max(q) as q,
+        max(v) as v
+    from parameter_history
+    where
+        as_of_date = {{ as_of_date() }}
+        and time_unit_days = {{ time_unit_days }}
+
+),
+
+fitted as (
+
+    select * from current_fit
+    where fit_status = 'fitted'
+
+)
+{%- endmacro %}
+
+
 {#- The CTEs integers, months, series_*, unconditional_purchases, monthly_purchases and
     pair_purchases (one row per distinct (frequency, t) of the CTE `summary`, under the one-row
     CTE `fitted`): expected purchases of an alive customer to the horizon and their discounted

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -122,3 +125,79 @@ def pg_built(postgres: dict, sample_data: dict, tmp_path_factory: pytest.TempPat
     env.pop("DBT_SCHEMA", None)
     load_postgres(sample_data["dir"], **PG_CONNECTION)
     return {**build_with_clv_fit("postgres", env, workdir / "target"), "workdir": workdir}
+
+
+# --------------------------------------------------------------------------- Apache Spark
+
+SPARK_FIXTURE = "spark_built"
+SPARK_BUILD = pytest.StashKey["SparkBuild"]()
+
+
+class SparkBuild:
+    """The tiny sample built on a local Spark session by the project's own commands
+    (`generate`, `load --target spark`, `build --target spark`), started in a background process
+    as soon as a test needing it is collected: it overlaps the DuckDB and PostgreSQL tests instead
+    of adding its full length to the suite. Its warehouse and Derby metastore live in a throw-away
+    folder. dbt unit tests are excluded on Spark (DBT_EXCLUDE_RESOURCE_TYPES): they are engine-
+    independent fixtures run on DuckDB and PostgreSQL; every model and data test runs, and the
+    tables are compared with DuckDB's."""
+
+    def __init__(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="custseg-spark-"))
+        self.env = dbt_env(
+            self.workdir,
+            DBT_TARGET="spark",
+            SPARK_WAREHOUSE_DIR=str(self.workdir / "warehouse"),
+            SPARK_METASTORE_DIR=str(self.workdir / "metastore"),
+            DBT_EXCLUDE_RESOURCE_TYPES="unit_test",
+        )
+        self.env.pop("DBT_SCHEMA", None)
+        self.log = self.workdir / "build.log"
+        python, data = sys.executable, self.workdir / "raw"
+        steps = [
+            [python, "-m", "custseg", "generate", "--scale", "tiny", "--seed", "42", "--as-of", AS_OF,
+             "--out", str(data)],
+            [python, "-m", "custseg", "load", "--target", "spark", "--data", str(data)],
+            [python, "-m", "custseg", "build", "--target", "spark", "--vars", f"{{as_of_date: '{AS_OF}'}}"],
+        ]
+        script = "set -e\n" + "\n".join(" ".join(f"'{part}'" for part in step) for step in steps)
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen(
+                ["bash", "-c", script],
+                cwd=PROJECT_DIR,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # one process group: stop() ends dbt and the JVMs too
+            )
+
+    def wait(self) -> dict:
+        returncode = self.process.wait()
+        return {"returncode": returncode, "log": self.log.read_text(errors="replace"), "env": self.env}
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Spark tests run last, after the background build they wait for has had the whole suite's
+    time to finish."""
+    spark_items = [item for item in items if SPARK_FIXTURE in getattr(item, "fixturenames", ())]
+    if spark_items and not config.option.collectonly:
+        config.stash[SPARK_BUILD] = SparkBuild()
+        items[:] = [item for item in items if item not in spark_items] + spark_items
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    build = config.stash.get(SPARK_BUILD, None)
+    if build is not None:
+        build.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_built(request: pytest.FixtureRequest) -> dict:
+    """The finished Spark build: returncode, its log and the environment of its catalog."""
+    return request.config.stash[SPARK_BUILD].wait()

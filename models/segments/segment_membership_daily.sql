@@ -1,17 +1,7 @@
 {#- Daily log of segment membership: every build appends (replaces) the rows of its as-of
-    date, older dates stay. delete+insert on the as-of date (DuckDB, PostgreSQL);
-    insert_overwrite of the as_of_date partition on Spark (no merge there). A full refresh
-    would erase the history, so it is switched off (full_refresh=false). -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=segment_log_strategy(),
-        unique_key=segment_log_unique_key(),
-        partition_by=segment_log_partition_by(),
-        on_schema_change='append_new_columns',
-        full_refresh=false,
-    )
-}}
+    date, older dates stay (config: macros/segments/segment_log.sql; full refresh is
+    switched off so the history survives it). -#}
+{{ segment_log_config() }}
 
 with membership as (
 

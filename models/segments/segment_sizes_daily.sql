@@ -1,16 +1,7 @@
 {#- Segment sizes over time: one row per as-of date built and segment defined at that
-    build (zero-size segments included). Same incremental log as
-    segment_membership_daily (full refresh switched off). -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=segment_log_strategy(),
-        unique_key=segment_log_unique_key(),
-        partition_by=segment_log_partition_by(),
-        on_schema_change='append_new_columns',
-        full_refresh=false,
-    )
-}}
+    build (zero-size segments included). The same incremental log as
+    segment_membership_daily (macros/segments/segment_log.sql). -#}
+{{ segment_log_config() }}
 
 with catalog as (
 

@@ -24,31 +24,7 @@ parameter_history as (
 
 ),
 
-current_fit as (
-
-    {#- Aggregates over at most one row: always exactly one row, nulls when no fit exists. -#}
-    select
-        max(status) as fit_status,
-        max(r) as r,
-        max(alpha) as alpha,
-        max(a) as a,
-        max(b) as b,
-        max(p) as p,
-        max(q) as q,
-        max(v) as v
-    from parameter_history
-    where
-        as_of_date = {{ as_of_date() }}
-        and time_unit_days = {{ time_unit_days }}
-
-),
-
-fitted as (
-
-    select * from current_fit
-    where fit_status = 'fitted'
-
-),
+{{ clv_current_fit_ctes(time_unit_days) }},
 
 {{ clv_purchase_curve_ctes() }},
 
