@@ -3,7 +3,11 @@
     (see macros/incremental_events.sql), keeps the earliest valid delivery per event_id
     in the window, and drops it when the target already holds an earlier delivery.
     An earlier delivery that lands late replaces the later one through delete+insert
-    on event_id. Same result as a full refresh. -#}
+    on event_id. Same result as a full refresh.
+    Delivery order: received_at, then row_hash (incremental_events_delivery_order without
+    its last key, row_ordinal, the ordinal among byte-identical rows that _rejected needs
+    for its fingerprint). Deliveries that tie on both are byte-identical, so whichever
+    wins, the staged row is the same; the window numbering them is not needed here. -#}
 
 {{
     config(
@@ -30,28 +34,22 @@ windowed as (
 
 ),
 
-numbered as (
+valid_deliveries as (
 
-    select
-        windowed.*,
-        row_number() over (
-            partition by windowed.row_hash
-            order by windowed.received_at
-        ) as row_ordinal
-    from windowed
-    where windowed.reject_reason is null
+    select * from windowed
+    where reject_reason is null
 
 ),
 
 ranked as (
 
     select
-        numbered.*,
+        valid_deliveries.*,
         row_number() over (
-            partition by numbered.event_id
-            order by {{ incremental_events_delivery_order('numbered') }}
+            partition by valid_deliveries.event_id
+            order by valid_deliveries.received_at, valid_deliveries.row_hash
         ) as delivery_rank
-    from numbered
+    from valid_deliveries
 
 ),
 
