@@ -4,12 +4,7 @@
     Incremental and append-safe: unique key row_fingerprint (event_id, received_at,
     raw-row hash and the ordinal among byte-identical rows), so re-reading the lookback
     window replaces rows instead of adding them again. Rows without received_at
-    (missing_required_field) cannot be windowed and are re-read on every run.
-    The two windows (ordinal among byte-identical rows, delivery rank) only run over the
-    deliveries of event ids delivered more than once in the window, and over rows without
-    an event id: a delivery that is the only one of its event id has no byte-identical
-    copy (a copy has the same event id) and is first in its delivery order, so both
-    numbers are 1 without a window over every raw row. -#}
+    (missing_required_field) cannot be windowed and are re-read on every run. -#}
 
 {{
     config(
@@ -44,51 +39,19 @@ windowed as (
 
 ),
 
-delivery_counts as (
-
-    select
-        event_id,
-        count(*) as window_deliveries
-    from windowed
-    where event_id is not null
-    group by event_id
-
-),
-
-counted as (
-
-    select
-        windowed.*,
-        coalesce(delivery_counts.window_deliveries = 1, false) as is_only_delivery
-    from windowed
-    left join delivery_counts
-        on windowed.event_id = delivery_counts.event_id
-
-),
-
 numbered as (
 
     select
-        counted.*,
+        windowed.*,
         row_number() over (
-            partition by counted.row_hash
-            order by counted.received_at
+            partition by windowed.row_hash
+            order by windowed.received_at
         ) as row_ordinal
-    from counted
-    where not counted.is_only_delivery
+    from windowed
 
 ),
 
 ranked as (
-
-    select
-        counted.*,
-        1 as row_ordinal,
-        1 as delivery_rank
-    from counted
-    where counted.is_only_delivery
-
-    union all
 
     select
         numbered.*,
