@@ -21,24 +21,39 @@
     end
 {%- endmacro %}
 
-{#- Select list of every (event, content rule) pair where the rule's url_pattern is a
-    substring of lower(url), numbered per event so that rule_rank = 1 is the winning rule
-    (lowest priority, then rule_id). `events` and `rules` are CTE names; `events` must
-    have event_id and url. -#}
-{% macro engagement_content_rule_matches(events, rules) -%}
+{#- Winning content rule of every distinct URL: a select of one row per distinct non-null
+    `url` of `events` that matches at least one rule of `rules` (the rule's url_pattern
+    is a substring of lower(url)), with the winning rule (lowest priority, then rule_id):
+    url, content_rule_id, rule_content_topic, rule_need, rule_awareness_stage. URLs no rule
+    matches have no row. `events` and `rules` are CTE names. The rule depends on the URL
+    only, so the substring join runs once per distinct URL (a few thousand) instead of
+    once per event; models join the result back to their events on url. -#}
+{% macro engagement_url_content_rules(events, rules) -%}
     select
-        {{ events }}.*,
-        {{ rules }}.rule_id as content_rule_id,
-        {{ rules }}.content_topic as rule_content_topic,
-        {{ rules }}.need as rule_need,
-        {{ rules }}.awareness_stage as rule_awareness_stage,
-        row_number() over (
-            partition by {{ events }}.event_id
-            order by {{ rules }}.priority, {{ rules }}.rule_id
-        ) as rule_rank
-    from {{ events }}
-    inner join {{ rules }}
-        on {{ attributes_contains('lower(' ~ events ~ '.url)', rules ~ '.url_pattern') }}
+        url,
+        content_rule_id,
+        rule_content_topic,
+        rule_need,
+        rule_awareness_stage
+    from (
+        select
+            distinct_urls.url,
+            {{ rules }}.rule_id as content_rule_id,
+            {{ rules }}.content_topic as rule_content_topic,
+            {{ rules }}.need as rule_need,
+            {{ rules }}.awareness_stage as rule_awareness_stage,
+            row_number() over (
+                partition by distinct_urls.url
+                order by {{ rules }}.priority, {{ rules }}.rule_id
+            ) as rule_rank
+        from (
+            select distinct url from {{ events }}
+            where url is not null
+        ) as distinct_urls
+        inner join {{ rules }}
+            on {{ attributes_contains('lower(distinct_urls.url)', rules ~ '.url_pattern') }}
+    ) as url_rules
+    where rule_rank = 1
 {%- endmacro %}
 
 {#- Alphabetically sorted list of every `measure` value joined with `delimiter_text`

@@ -1,11 +1,19 @@
-{#- Every staged event with its canonical contact and account. A view so that it stays
-    correct when an anonymous id is linked to a contact by a later event.
+{#- Every staged event with its canonical contact and account.
     Contact resolution order: the event's contact_id, else its email matching a staged
     contact's email, else its anonymous_id through int_events__identity_map; null when
     none applies. Account: the identity's account, else properties.account_id when it
-    is a staged account. -#}
+    is a staged account.
 
-{{ config(materialized='view') }}
+    A table rebuilt by every run (the folder default), not a view: the data tests and the
+    marts (contact_engagement, contact_needs, contact_lifecycle, account_health,
+    int_contacts__daily_activity) read it several times per build, and as a view each read
+    resolved every event again. Rebuilt in full, it stays correct when an anonymous id is
+    linked to a contact by a later event, as the view did. Not incremental on purpose: the
+    resolution of an old event changes whenever int_events__identity_map (a later or
+    late-arriving linking event), int_contacts__identity (CRM merges, emails, accounts) or
+    stg_crm__accounts change, and these are rebuilt in full every run; an incremental
+    model would have to find and re-resolve every event such a change touches, which
+    costs about as much as this one pass of hash joins over the staged events. -#}
 
 with events as (
 

@@ -135,21 +135,23 @@ page_views as (
 
 ),
 
-page_view_rules as (
+page_view_url_rules as (
 
-    {{ engagement_content_rule_matches('page_views', 'content_rules') }}
+    {{ engagement_url_content_rules('page_views', 'content_rules') }}
 
 ),
 
 pricing_page_views as (
 
     select
-        event_id,
-        contact_id,
+        page_views.event_id,
+        page_views.contact_id,
         'pricing_page_view' as scoring_signal,
-        age_days
-    from page_view_rules
-    where rule_rank = 1 and rule_awareness_stage = 'most_aware'
+        page_views.age_days
+    from page_views
+    inner join page_view_url_rules
+        on page_views.url = page_view_url_rules.url
+    where page_view_url_rules.rule_awareness_stage = 'most_aware'
 
 ),
 

@@ -58,28 +58,29 @@ content_events as (
 
 ),
 
-rule_matches as (
+content_url_rules as (
 
-    {{ engagement_content_rule_matches('content_events', 'content_rules') }}
+    {{ engagement_url_content_rules('content_events', 'content_rules') }}
 
 ),
 
 consumed as (
 
     select
-        contact_id,
-        age_days,
-        rule_content_topic as content_topic,
-        rule_need as need,
-        case rule_awareness_stage
+        content_events.contact_id,
+        content_events.age_days,
+        content_url_rules.rule_content_topic as content_topic,
+        content_url_rules.rule_need as need,
+        case content_url_rules.rule_awareness_stage
             when 'unaware' then 1
             when 'problem_aware' then 2
             when 'solution_aware' then 3
             when 'product_aware' then 4
             when 'most_aware' then 5
         end as awareness_order
-    from rule_matches
-    where rule_rank = 1
+    from content_events
+    inner join content_url_rules
+        on content_events.url = content_url_rules.url
 
 ),
 
