@@ -23,7 +23,7 @@ def _copy(built: dict, tmp_path: Path) -> Path:
 def test_batches_agree_with_whole_tables(built: dict, tmp_path: Path) -> None:
     """`mostly` thresholds are table-wide even when rows are validated in small batches."""
     whole = run_checkpoint(database=built["db"], gx_dir=tmp_path / "whole")
-    batched = run_checkpoint(database=built["db"], gx_dir=tmp_path / "batched", batch_rows=97)
+    batched = run_checkpoint(database=built["db"], gx_dir=tmp_path / "batched", batch_rows=499)
     assert whole.success and batched.success, [str(f) for f in whole.failures + batched.failures]
     assert whole.expectations == batched.expectations
 
