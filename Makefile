@@ -47,6 +47,7 @@ docs: install
 	$(BIN)/dbt docs generate --vars "$(DBT_VARS)"
 	@echo "dbt docs: target/index.html (serve with: $(BIN)/dbt docs serve)"
 
+# The same checks run inside `make test` (tests_py/test_lint.py).
 # sqlfluff's dbt templater opens a connection: give it its own DuckDB file.
 lint: install
 	$(BIN)/ruff check custseg tests_py
@@ -56,8 +57,8 @@ lint: install
 pytest: install
 	$(BIN)/pytest -q --durations=15 tests_py
 
-## make test: the whole suite (lint, SQL style, Python and dbt integration tests).
-test: install lint pytest
+## make test: the whole suite (ruff and sqlfluff style checks, Python and dbt integration tests).
+test: install pytest
 
 ## make bench: benchmark 1M/10M/100M events, the plain-SQL floor and the CLV peer
 ## (docs/benchmarks.md; options: BENCH_ARGS="--scales 10M --skip-generate ...").

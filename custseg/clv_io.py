@@ -10,8 +10,6 @@ functions and an entry in READERS / WRITERS (e.g. Spark).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -200,45 +198,50 @@ def fit_and_write(
 # --------------------------------------------------------------------------- orchestration
 
 
-def dbt_command(args: list[str], target: str) -> list[str]:
-    return [str(Path(sys.executable).parent / "dbt"), *args, "--target", target]
-
-
 def build_steps(target: str, dbt_vars: str | None) -> list[list[str] | str]:
-    """The commands of `python -m custseg build`: one dbt build on engines with Python models;
+    """The steps of `python -m custseg build`: one dbt build on engines with Python models;
     elsewhere everything up to the CLV summary, the CLI fit ("fit"), then the rest."""
     extra = ["--vars", dbt_vars] if dbt_vars else []
     if target == "duckdb":
-        return [dbt_command(["build", *extra], target)]
+        return [["build", *extra]]
     # Cautious indirect selection: a test runs in the step that builds all of its parents, so
     # the two halves together run every test exactly once.
     upstream = f"+{SUMMARY_MODEL}"
     cautious = ["--indirect-selection", "cautious"]
     return [
-        dbt_command(["build", "--select", upstream, *cautious, *extra], target),
+        ["build", "--select", upstream, *cautious, *extra],
         "fit",
-        dbt_command(["build", "--exclude", upstream, *cautious, *extra], target),
+        ["build", "--exclude", upstream, *cautious, *extra],
     ]
 
 
+def run_dbt(args: list[str], target: str) -> int:
+    """dbt in this process, from the project directory (profiles.yml's relative paths are
+    relative to it). On Spark the dbt steps and the fit share this process's session: one JVM,
+    and the embedded Derby metastore admits one process at a time anyway."""
+    from dbt.cli.main import dbtRunner
+
+    print("running: dbt " + " ".join(args) + f" --target {target}", flush=True)
+    os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR))
+    cwd = Path.cwd()
+    os.chdir(PROJECT_DIR)
+    try:
+        result = dbtRunner().invoke([*args, "--target", target], project_dir=str(PROJECT_DIR))
+    finally:
+        os.chdir(cwd)
+    if result.success:
+        return 0
+    return 2 if result.exception is not None else 1
+
+
 def run_build(target: str, dbt_vars: str | None, rules: MinimumData | None = None) -> int:
-    env = dict(os.environ, DBT_TARGET=target)
-    env.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR))
+    os.environ["DBT_TARGET"] = target
     for step in build_steps(target, dbt_vars):
-        if step == "fit" and target == "spark":
-            # A Spark session keeps its (embedded Derby) metastore locked until the process
-            # ends: fit in a child process so the next dbt step can open the catalog.
-            fit = [sys.executable, "-m", "custseg", "clv", "fit", "--target", target]
-            code = subprocess.run(fit, cwd=PROJECT_DIR, env=env).returncode
-            if code != 0:
-                return code
-            continue
         if step == "fit":
             row = fit_and_write(target, rules=rules).iloc[0]
-            print(f"clv fit: {row['status']}: {row['message']}")
+            print(f"clv fit: {row['status']}: {row['message']}", flush=True)
             continue
-        print("running: " + " ".join(step[1:]))
-        code = subprocess.run(step, cwd=PROJECT_DIR, env=env).returncode
+        code = run_dbt(step, target)
         if code != 0:
             return code
     return 0

@@ -1,12 +1,5 @@
 {#- Helpers for the engagement, lifecycle, needs and account-health marts
-    (models/marts/attributes). Plain ANSI SQL: power, round on numeric, position. -#}
-
-{#- Used by every attribute mart that stores a ratio or score.
-    Round a floating expression to `digits` decimals and return a double. PostgreSQL
-    only rounds numerics to a number of digits, so the value goes through numeric. -#}
-{% macro engagement_round(expression, digits=4) -%}
-    cast(round(cast({{ expression }} as {{ dbt.type_numeric() }}), {{ digits }}) as {{ type_double() }})
-{%- endmacro %}
+    (models/marts/attributes). Plain ANSI SQL: power, position. -#}
 
 {#- Points of one event: weight * 0.5 ^ (age_days / half_life_days). An event exactly
     one half-life old scores half its weight; an event on the as-of day its full weight.

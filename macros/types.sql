@@ -11,3 +11,9 @@
 {% macro postgres__type_double() -%}
     double precision
 {%- endmacro %}
+
+{#- Round a floating expression to `digits` decimals and return a double. PostgreSQL
+    only rounds numerics to a number of digits, so the value goes through numeric. -#}
+{% macro round_double(expression, digits=4) -%}
+    cast(round(cast({{ expression }} as {{ dbt.type_numeric() }}), {{ digits }}) as {{ type_double() }})
+{%- endmacro %}

@@ -1,8 +1,9 @@
 """Benchmark the project on DuckDB: full build, incremental run, plain-SQL floor, CLV peer.
 
-    .venv/bin/python scripts/bench.py --scales 1M,10M,100M        # or: make bench
+    .venv/bin/python scripts/bench.py --scales 1M,10M,100M,1B     # or: make bench
 
-For every scale (events) it
+For every scale (events) that fits on the disk (a scale that does not is skipped, with the
+reason in the report) it
   1. generates the raw Parquet files (python -m custseg generate; --skip-generate reuses them),
   2. loads them (DuckDB views) into a fresh warehouse and runs a full `dbt build`,
   3. runs the floor (scripts/bench_floor.sql: one DuckDB process, no dbt, no tests) on the
@@ -37,6 +38,10 @@ FLOOR_SQL = PROJECT_DIR / "scripts" / "bench_floor.sql"
 APPEND_FILE = "bench-append-00000.parquet"
 LAYERS = ("staging", "intermediate", "marts", "segments")
 GIB = 1024**3
+# Disk per raw event, measured at 100M events: the Parquet raw files and the built DuckDB
+# warehouse. A scale runs only when the output folder's disk holds both plus a fifth for spills.
+RAW_BYTES_PER_EVENT = 25
+WAREHOUSE_BYTES_PER_EVENT = 140
 
 
 # ----------------------------------------------------------------------------- measurement
@@ -155,6 +160,23 @@ def generate(scale: str, data_dir: Path, seed: int, as_of: str, log: Path) -> Me
     return result
 
 
+def disk_shortfall(scale: str, data_dir: Path, workdir: Path) -> str | None:
+    """Why `scale` does not fit on the disk of `workdir`, or None when it does."""
+    sys.path.insert(0, str(PROJECT_DIR))
+    from custseg.generate import resolve_scale
+
+    events = resolve_scale(scale).events
+    needed = events * WAREHOUSE_BYTES_PER_EVENT
+    if not (data_dir / "_manifest.json").exists():
+        needed += events * RAW_BYTES_PER_EVENT
+    needed *= 1.2
+    stale = workdir / "warehouse.duckdb"  # replaced by this run
+    free = shutil.disk_usage(workdir).free + (stale.stat().st_size if stale.exists() else 0)
+    if needed <= free:
+        return None
+    return f"needs about {needed / 1e9:.0f} GB of disk for {events:,} events, {free / 1e9:.0f} GB free in {workdir}"
+
+
 def load(data_dir: Path, db: Path) -> dict[str, int]:
     sys.path.insert(0, str(PROJECT_DIR))
     from custseg.load import load_duckdb
@@ -167,9 +189,12 @@ def load(data_dir: Path, db: Path) -> dict[str, int]:
 def dbt_build(settings: Settings, workdir: Path, label: str) -> tuple[Measured, dict[str, Any]]:
     dbt = str(Path(sys.executable).parent / "dbt")
     cmd = [dbt, "build", "--vars", f"{{as_of_date: '{settings.as_of}'}}"]
-    result = run_measured(cmd, env=dbt_env(settings, workdir), cwd=settings.project_dir,
-                          log=workdir / f"dbt_{label}.log")
+    log = workdir / f"dbt_{label}.log"
+    result = run_measured(cmd, env=dbt_env(settings, workdir), cwd=settings.project_dir, log=log)
     target = workdir / "target"
+    if not (target / "run_results.json").exists():
+        raise RuntimeError(f"dbt build ({label}) ended without run results, exit code {result.returncode}; "
+                           f"last lines of {log}:\n" + "\n".join(result.output.splitlines()[-15:]))
     run_results = json.loads((target / "run_results.json").read_text())
     shutil.copy(target / "run_results.json", workdir / f"run_results_{label}.json")
     return result, run_results
@@ -330,57 +355,70 @@ def incremental_models(project_target: Path) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- one scale
-def bench_scale(scale: str, args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+def bench_scale(scale: str, args: argparse.Namespace, settings: Settings,
+                previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Measure one scale. With --resume and a recorded full build of this scale (`previous`,
+    its warehouse and target folder still in OUT/<scale>), only the missing steps run."""
     out = Path(args.out_dir)
     data_dir = out / "data" / scale
     workdir = out / scale
     workdir.mkdir(parents=True, exist_ok=True)
     settings.temp_dir.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Any] = {"scale": scale}
+    db = workdir / "warehouse.duckdb"
     say = print
-
-    if not args.skip_generate or not (data_dir / "_manifest.json").exists():
-        say(f"[{scale}] generating raw data into {data_dir}")
-        gen = generate(scale, data_dir, args.seed, settings.as_of, workdir / "generate.log")
-        result["generate_seconds"] = gen.seconds
+    resumed = bool(args.resume and previous and "full" in previous and db.exists())
+    if resumed:
+        result = dict(previous)
+        say(f"[{scale}] resuming from the recorded full build ({result['full']['seconds']:.1f} s)")
+    else:
+        result = {"scale": scale}
+        shortfall = disk_shortfall(scale, data_dir, workdir)
+        if shortfall:
+            say(f"[{scale}] skipped: {shortfall}")
+            return {**result, "skipped": shortfall}
+        if not args.skip_generate or not (data_dir / "_manifest.json").exists():
+            say(f"[{scale}] generating raw data into {data_dir}")
+            gen = generate(scale, data_dir, args.seed, settings.as_of, workdir / "generate.log")
+            result["generate_seconds"] = gen.seconds
     remove_appended(data_dir)
     manifest = json.loads((data_dir / "_manifest.json").read_text())
     result["raw_rows"] = manifest["row_counts"]
     raw_events = manifest["row_counts"]["events"]
 
-    db = workdir / "warehouse.duckdb"
-    load(data_dir, db)
-    say(f"[{scale}] full dbt build ({raw_events:,} raw events)")
-    full, full_results = dbt_build(settings, workdir, "full")
-    layers = model_layers(workdir / "target")
-    rows = table_rows(db)
-    result["full"] = {
-        "seconds": full.seconds, "peak_rss_gib": full.peak_rss_bytes / GIB,
-        "returncode": full.returncode, **summarise_run(full_results, layers, rows),
-    }
-    result["rows_per_layer"] = rows_per_layer(rows, layers)
-    result["events_per_second_full"] = raw_events / full.seconds
-    say(f"[{scale}] full build {full.seconds:.1f} s, peak {full.peak_rss_bytes / GIB:.2f} GiB, "
-        f"exit {full.returncode}")
+    if not resumed:
+        load(data_dir, db)
+        say(f"[{scale}] full dbt build ({raw_events:,} raw events)")
+        full, full_results = dbt_build(settings, workdir, "full")
+        layers = model_layers(workdir / "target")
+        rows = table_rows(db)
+        result["full"] = {
+            "seconds": full.seconds, "peak_rss_gib": full.peak_rss_bytes / GIB,
+            "returncode": full.returncode, **summarise_run(full_results, layers, rows),
+        }
+        result["rows_per_layer"] = rows_per_layer(rows, layers)
+        result["events_per_second_full"] = raw_events / full.seconds
+        say(f"[{scale}] full build {full.seconds:.1f} s, peak {full.peak_rss_bytes / GIB:.2f} GiB, "
+            f"exit {full.returncode}")
+    full_seconds = result["full"]["seconds"]
 
-    if not args.skip_floor:
+    if not args.skip_floor and "floor" not in result:
         say(f"[{scale}] floor (scripts/bench_floor.sql)")
         floor = floor_measured(data_dir, workdir, settings)
         floor_rows = table_rows(workdir / "floor.duckdb")
         result["floor"] = {"seconds": floor.seconds, "peak_rss_gib": floor.peak_rss_bytes / GIB,
                            "rows": floor_rows}
-        result["ratio_full_to_floor"] = full.seconds / floor.seconds
+        result["ratio_full_to_floor"] = full_seconds / floor.seconds
         say(f"[{scale}] floor {floor.seconds:.1f} s, peak {floor.peak_rss_bytes / GIB:.2f} GiB")
 
-    if not args.skip_incremental:
+    if not args.skip_incremental and "incremental" not in result:
         appended = append_events(data_dir, args.append_share)
         say(f"[{scale}] appended {appended:,} events; incremental dbt build")
         try:
             inc, inc_results = dbt_build(settings, workdir, "incremental")
         finally:
             remove_appended(data_dir)
-        rows_after = table_rows(db)
-        summary = summarise_run(inc_results, layers, rows_after)
+        layers = model_layers(workdir / "target")
+        summary = summarise_run(inc_results, layers, table_rows(db))
         incremental = incremental_models(workdir / "target")
         summary["incremental_models_seconds"] = {
             name: summary["per_model_seconds"].get(name) for name in incremental
@@ -389,7 +427,7 @@ def bench_scale(scale: str, args: argparse.Namespace, settings: Settings) -> dic
             "appended_events": appended, "seconds": inc.seconds,
             "peak_rss_gib": inc.peak_rss_bytes / GIB, "returncode": inc.returncode, **summary,
         }
-        result["ratio_incremental_to_full"] = inc.seconds / full.seconds
+        result["ratio_incremental_to_full"] = inc.seconds / full_seconds
         result["ratio_incremental_models_to_full_models"] = (
             sum(v or 0 for v in summary["incremental_models_seconds"].values())
             / max(sum(v or 0 for name, v in result["full"]["per_model_seconds"].items()
@@ -474,19 +512,23 @@ def machine() -> dict[str, str]:
     }
 
 
+def measured_scales(results: dict[str, Any]) -> dict[str, dict]:
+    return {scale: res for scale, res in results.get("scales", {}).items() if "full" in res}
+
+
 def summary_lines(results: dict[str, Any]) -> list[str]:
     lines = []
-    for scale, res in results.get("scales", {}).items():
+    for scale, res in measured_scales(results).items():
         if "ratio_full_to_floor" in res:
             lines.append(f"ratio_full_to_floor {scale} {res['ratio_full_to_floor']:.2f}")
-    for scale, res in results.get("scales", {}).items():
+    for scale, res in measured_scales(results).items():
         if "ratio_incremental_to_full" in res:
             lines.append(f"ratio_incremental_to_full {scale} {res['ratio_incremental_to_full']:.2f}")
     if "clv" in results:
         clv = results["clv"]
         lines.append(f"ratio_clv_lifetimes_to_ours {scale_label(clv['customers'])} "
                      f"{clv['ratio_lifetimes_to_ours']:.2f}")
-    for scale, res in results.get("scales", {}).items():
+    for scale, res in measured_scales(results).items():
         lines.append(f"peak_memory_gib {scale} {res['full']['peak_rss_gib']:.2f}")
     return lines
 
@@ -511,7 +553,10 @@ def render_markdown(results: dict[str, Any], template: str) -> str:
     parts += ["", f"DuckDB settings of every run: threads={s['threads']}, memory_limit="
               f"{s['memory_limit']}, temp_directory={s['temp_dir']}, "
               "preserve_insertion_order=false; dbt threads 2.", ""]
-    scales = results.get("scales", {})
+    scales = measured_scales(results)
+    skipped = {scale: res["skipped"] for scale, res in results.get("scales", {}).items() if "skipped" in res}
+    if skipped:
+        parts += ["Scales not run:", ""] + [f"- {scale}: {reason}" for scale, reason in skipped.items()] + [""]
     if scales:
         parts += ["## Results", "",
                   "| scale | raw events | full build s | peak GiB | events/s | floor s | floor peak GiB "
@@ -581,8 +626,9 @@ def render_markdown(results: dict[str, Any], template: str) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scales", default="1M,10M,100M",
-                        help="comma-separated event counts (e.g. 1M,10M,100M,1B or tiny)")
+    parser.add_argument("--scales", default="1M,10M,100M,1B",
+                        help="comma-separated event counts (e.g. 1M,10M or tiny); a scale whose data "
+                             "and warehouse do not fit on the disk is skipped with the reason")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("DUCKDB_THREADS", 2)))
     parser.add_argument("--memory-limit", default=os.environ.get("DUCKDB_MEMORY_LIMIT", "12GB"))
     parser.add_argument("--temp-dir", default=None, help="DuckDB spill folder (default OUT/tmp)")
@@ -592,6 +638,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--skip-generate", action="store_true",
                         help="reuse OUT/data/<scale> when it exists")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue a scale from its full build recorded in OUT/results.json "
+                             "(warehouse still in OUT/<scale>): run only the floor and incremental "
+                             "steps it lacks")
     parser.add_argument("--skip-floor", action="store_true")
     parser.add_argument("--skip-incremental", action="store_true")
     parser.add_argument("--append-share", type=float, default=0.01)
@@ -639,7 +689,7 @@ def main(argv: list[str] | None = None) -> int:
     results["settings"] = {"threads": settings.threads, "memory_limit": settings.memory_limit,
                            "temp_dir": str(settings.temp_dir)}
     for scale in [s.strip() for s in args.scales.split(",") if s.strip()]:
-        results["scales"][scale] = bench_scale(scale, args, settings)
+        results["scales"][scale] = bench_scale(scale, args, settings, results["scales"].get(scale))
         results_file.write_text(json.dumps(results, indent=2, default=str))
     if args.clv_from_log:
         text = Path(args.clv_from_log).read_text()

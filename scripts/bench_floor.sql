@@ -10,6 +10,26 @@
 --   set variable data_dir = '/path/to/raw';  set variable seeds_dir = '/path/to/seeds';
 --   set variable as_of_date = '2026-06-30';  .read scripts/bench_floor.sql
 
+-- ---------------------------------------------------------------- cleaning helpers
+-- The staging rules for text values: timestamps in ISO form, numbers with optional thousands
+-- separators, booleans in the spellings the staging models accept.
+create or replace temp macro clean_timestamp(value) as
+    case when regexp_matches(trim(value), '^[0-9]{4}-[0-9]{2}-[0-9]{2}')
+        then try_cast(replace(replace(trim(value), 'T', ' '), 'Z', '') as timestamp)
+    end;
+
+create or replace temp macro clean_bigint(value) as
+    try_cast(replace(trim(value), ',', '') as bigint);
+
+create or replace temp macro clean_double(value) as
+    try_cast(replace(trim(value), ',', '') as double);
+
+create or replace temp macro clean_boolean(value) as
+    case
+        when lower(trim(value)) in ('true', 't', 'yes', 'y', '1') then true
+        when lower(trim(value)) in ('false', 'f', 'no', 'n', '0') then false
+    end;
+
 -- ---------------------------------------------------------------- reference data
 create or replace temp table ref_fx as
 select currency_code, cast(units_per_usd as double) as units_per_usd
@@ -51,18 +71,14 @@ with typed as (
         upper(nullif(trim(revenue_currency), '')) as revenue_currency,
         lower(nullif(trim(country), '')) as country_alias,
         nullif(trim(employee_count), '') as employee_text,
-        try_cast(replace(trim(employee_count), ',', '') as bigint) as employee_count,
-        try_cast(replace(trim(employee_count), ',', '') as double) as employee_double,
+        clean_bigint(employee_count) as employee_count,
+        clean_double(employee_count) as employee_double,
         nullif(trim(annual_revenue), '') as revenue_text,
-        try_cast(replace(trim(annual_revenue), ',', '') as double) as annual_revenue,
+        clean_double(annual_revenue) as annual_revenue,
         nullif(trim(created_at), '') as created_text,
         nullif(trim(updated_at), '') as updated_text,
-        case when regexp_matches(trim(created_at), '^[0-9]{4}-[0-9]{2}-[0-9]{2}')
-            then try_cast(replace(replace(trim(created_at), 'T', ' '), 'Z', '') as timestamp)
-        end as created_at,
-        case when regexp_matches(trim(updated_at), '^[0-9]{4}-[0-9]{2}-[0-9]{2}')
-            then try_cast(replace(replace(trim(updated_at), 'T', ' '), 'Z', '') as timestamp)
-        end as updated_at,
+        clean_timestamp(created_at) as created_at,
+        clean_timestamp(updated_at) as updated_at,
         _loaded_at,
         md5(concat_ws('|', coalesce(account_id, ''), coalesce(account_name, ''),
             coalesce(website_domain, ''), coalesce(industry, ''), coalesce(employee_count, ''),
@@ -110,35 +126,25 @@ with typed as (
         lower(nullif(trim(gender), '')) as gender_text,
         lower(nullif(trim(marital_status), '')) as marital_status,
         nullif(trim(household_size), '') as household_text,
-        try_cast(replace(trim(household_size), ',', '') as bigint) as household_size,
-        try_cast(replace(trim(household_size), ',', '') as double) as household_double,
+        clean_bigint(household_size) as household_size,
+        clean_double(household_size) as household_double,
         nullif(trim(annual_income), '') as income_text,
-        try_cast(replace(trim(annual_income), ',', '') as double) as annual_income,
+        clean_double(annual_income) as annual_income,
         upper(nullif(trim(income_currency), '')) as income_currency,
         lower(nullif(trim(country), '')) as country_alias,
         lower(nullif(trim(lifecycle_stage), '')) as lifecycle_stage,
         nullif(trim(marketing_consent), '') as consent_text,
-        case
-            when lower(trim(marketing_consent)) in ('true', 't', 'yes', 'y', '1') then true
-            when lower(trim(marketing_consent)) in ('false', 'f', 'no', 'n', '0') then false
-        end as marketing_consent,
+        clean_boolean(marketing_consent) as marketing_consent,
         nullif(trim(is_deleted), '') as deleted_text,
-        case
-            when lower(trim(is_deleted)) in ('true', 't', 'yes', 'y', '1') then true
-            when lower(trim(is_deleted)) in ('false', 'f', 'no', 'n', '0') then false
-        end as is_deleted,
+        clean_boolean(is_deleted) as is_deleted,
         nullif(trim(birth_date), '') as birth_text,
         case when regexp_matches(trim(birth_date), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
             then try_cast(trim(birth_date) as date)
         end as birth_date,
         nullif(trim(created_at), '') as created_text,
         nullif(trim(updated_at), '') as updated_text,
-        case when regexp_matches(trim(created_at), '^[0-9]{4}-[0-9]{2}-[0-9]{2}')
-            then try_cast(replace(replace(trim(created_at), 'T', ' '), 'Z', '') as timestamp)
-        end as created_at,
-        case when regexp_matches(trim(updated_at), '^[0-9]{4}-[0-9]{2}-[0-9]{2}')
-            then try_cast(replace(replace(trim(updated_at), 'T', ' '), 'Z', '') as timestamp)
-        end as updated_at,
+        clean_timestamp(created_at) as created_at,
+        clean_timestamp(updated_at) as updated_at,
         _loaded_at,
         md5(concat_ws('|', coalesce(contact_id, ''), coalesce(account_id, ''),
             coalesce(email, ''), coalesce(first_name, ''), coalesce(last_name, ''),
@@ -310,12 +316,12 @@ with typed as (
         nullif(trim(order_id), '') as order_id,
         nullif(trim(product_id), '') as product_id,
         nullif(trim(quantity), '') as quantity_text,
-        try_cast(replace(trim(quantity), ',', '') as bigint) as quantity,
-        try_cast(replace(trim(quantity), ',', '') as double) as quantity_double,
+        clean_bigint(quantity) as quantity,
+        clean_double(quantity) as quantity_double,
         nullif(trim(unit_price), '') as price_text,
-        try_cast(replace(trim(unit_price), ',', '') as double) as unit_price,
+        clean_double(unit_price) as unit_price,
         nullif(trim(discount_amount), '') as discount_text,
-        coalesce(try_cast(replace(trim(discount_amount), ',', '') as double), 0) as discount_amount,
+        coalesce(clean_double(discount_amount), 0) as discount_amount,
         _loaded_at,
         md5(concat_ws('|', coalesce(order_line_id, ''), coalesce(order_id, ''),
             coalesce(product_id, ''), coalesce(product_category, ''), coalesce(quantity, ''),

@@ -135,12 +135,13 @@ SPARK_BUILD = pytest.StashKey["SparkBuild"]()
 
 class SparkBuild:
     """The tiny sample built on a local Spark session by the project's own commands
-    (`generate`, `load --target spark`, `build --target spark`), started in a background process
-    as soon as a test needing it is collected: it overlaps the DuckDB and PostgreSQL tests instead
-    of adding its full length to the suite. Its warehouse and Derby metastore live in a throw-away
-    folder. dbt unit tests are excluded on Spark (DBT_EXCLUDE_RESOURCE_TYPES): they are engine-
-    independent fixtures run on DuckDB and PostgreSQL; every model and data test runs, and the
-    tables are compared with DuckDB's."""
+    (`generate`, `load --target spark`, `build --target spark`, run in one process so that one
+    JVM serves them all), started in a background process as soon as a test needing it is
+    collected: it overlaps the DuckDB and PostgreSQL tests instead of adding its full length to
+    the suite. Its warehouse and Derby metastore live in a throw-away folder. dbt unit tests are
+    excluded on Spark (DBT_EXCLUDE_RESOURCE_TYPES): they are engine-independent fixtures run on
+    DuckDB and PostgreSQL; every model and data test runs, and the tables are compared with
+    DuckDB's."""
 
     def __init__(self) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="custseg-spark-"))
@@ -153,22 +154,23 @@ class SparkBuild:
         )
         self.env.pop("DBT_SCHEMA", None)
         self.log = self.workdir / "build.log"
-        python, data = sys.executable, self.workdir / "raw"
-        steps = [
-            [python, "-m", "custseg", "generate", "--scale", "tiny", "--seed", "42", "--as-of", AS_OF,
-             "--out", str(data)],
-            [python, "-m", "custseg", "load", "--target", "spark", "--data", str(data)],
-            [python, "-m", "custseg", "build", "--target", "spark", "--vars", f"{{as_of_date: '{AS_OF}'}}"],
-        ]
-        script = "set -e\n" + "\n".join(" ".join(f"'{part}'" for part in step) for step in steps)
+        data = self.workdir / "raw"
+        generate = ["generate", "--scale", "tiny", "--seed", "42", "--as-of", AS_OF, "--out", str(data)]
+        load = ["load", "--target", "spark", "--data", str(data)]
+        build = ["build", "--target", "spark", "--vars", f"{{as_of_date: '{AS_OF}'}}"]
+        script = (
+            "import sys\n"
+            "from custseg.cli import main\n"
+            f"sys.exit(main({generate!r}) or main({load!r}) or main({build!r}))\n"
+        )
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(
-                ["bash", "-c", script],
+                [sys.executable, "-c", script],
                 cwd=PROJECT_DIR,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,  # one process group: stop() ends dbt and the JVMs too
+                start_new_session=True,  # one process group: stop() ends the JVM too
             )
 
     def wait(self) -> dict:

@@ -141,7 +141,7 @@ def test_run_summary_layers_and_report_lines(built: dict, floor_db: Path, tmp_pa
     times = [m["seconds"] for m in summary["slowest"]]
     assert times == sorted(times, reverse=True)
     incremental = bench.incremental_models(target)
-    assert {"stg_events__events", "int_events__daily_activity"} <= set(incremental)
+    assert {"stg_events__events", "stg_events__events_rejected"} <= set(incremental)
 
     floor_rows = bench.table_rows(floor_db)
     results = {
@@ -154,14 +154,24 @@ def test_run_summary_layers_and_report_lines(built: dict, floor_db: Path, tmp_pa
             "events_per_second_full": built["manifest"]["row_counts"]["events"] / summary["elapsed_time"],
             "floor": {"seconds": 1.0, "peak_rss_gib": 0.1, "rows": floor_rows},
             "ratio_full_to_floor": summary["elapsed_time"] / 1.0,
-        }},
+        }, "1B": {"scale": "1B", "skipped": "needs about 330 GB of disk"}},
     }
     text = bench.render_markdown(results, "# Benchmarks")
     lines = bench.summary_lines(results)
     assert text.rstrip().splitlines()[-len(lines):] == lines
+    assert "- 1B: needs about 330 GB of disk" in text and not any(" 1B " in line for line in lines)
     parsed = [bench.SUMMARY_PATTERN.match(line) for line in lines]
     assert all(parsed) and {m.group(1) for m in parsed} == {"ratio_full_to_floor", "peak_memory_gib"}
     assert float(parsed[0].group(3)) == pytest.approx(summary["elapsed_time"], abs=0.01)
+
+
+def test_scale_runs_only_when_the_disk_holds_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    free = 60 * 10**9
+    monkeypatch.setattr(bench.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**12, 10**12 - free, free))
+    data = tmp_path / "data"
+    assert bench.disk_shortfall("100M", data, tmp_path) is None
+    reason = bench.disk_shortfall("1B", data, tmp_path)
+    assert reason is not None and "1,000,000,000 events" in reason and "60 GB free" in reason
 
 
 def test_clv_peer_output_parses(tmp_path: Path) -> None:

@@ -1,5 +1,4 @@
-"""stg_events__events, its _rejected twin and int_events__daily_activity: an incremental build
-must equal a full refresh.
+"""stg_events__events and its _rejected twin: an incremental build must equal a full refresh.
 
 Raw events arrive in two loads. The second load holds events received after the first load's
 watermark, plus rows received within the lookback window before it (loaded late), which is the
@@ -21,9 +20,8 @@ MODELS = [
     "base_events__events",
     "stg_events__events",
     "stg_events__events_rejected",
-    "int_events__daily_activity",
 ]
-TABLES = ["stg_events__events", "stg_events__events_rejected", "int_events__daily_activity"]
+TABLES = ["stg_events__events", "stg_events__events_rejected"]
 
 # (event_id, occurred_at, received_at, contact_id, email, anonymous_id, event_type, properties)
 LOAD_1 = [

@@ -1,10 +1,3 @@
 {% macro segment__funnel_middle() %}
-select
-    contact_id as entity_id,
-    {{ segment_reason([
-        'funnel_stage',
-        ['lead_score', segment_number('lead_score', 2)],
-    ]) }} as reason
-from {{ ref('contact_profile') }}
-where funnel_stage = 'middle'
+{{ segment_funnel_members('middle') }}
 {% endmacro %}

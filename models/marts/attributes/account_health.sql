@@ -229,7 +229,7 @@ measures as (
         coalesce(usage.usage_prev_30, 0) as usage_prev_30,
         case
             when coalesce(usage.usage_prev_30, 0) > 0
-                then {{ engagement_round(
+                then {{ round_double(
                     '100.0 * (usage.usage_last_30 - usage.usage_prev_30)'
                     ~ ' / usage.usage_prev_30', 2
                 ) }}
@@ -242,7 +242,7 @@ measures as (
         subscription_summary.seats_used,
         case
             when subscription_summary.seats > 0
-                then {{ engagement_round(
+                then {{ round_double(
                     'cast(subscription_summary.seats_used as ' ~ type_double() ~ ')'
                     ~ ' / subscription_summary.seats'
                 ) }}

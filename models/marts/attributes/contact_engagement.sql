@@ -225,21 +225,21 @@ scored as (
 
         -- fit breakdown
         {% for attribute in fit_attributes %}
-            {{ engagement_round('coalesce(fit_by_contact.fit_' ~ attribute ~ ', 0)') }}
+            {{ round_double('coalesce(fit_by_contact.fit_' ~ attribute ~ ', 0)') }}
                 as fit_{{ attribute }},
         {% endfor %}
 
         -- engagement breakdown
         {% for signal in engagement_signals %}
-            {{ engagement_round('coalesce(engagement_by_contact.score_' ~ signal ~ ', 0)') }}
+            {{ round_double('coalesce(engagement_by_contact.score_' ~ signal ~ ', 0)') }}
                 as score_{{ signal }},
         {% endfor %}
 
         -- scores
-        {{ engagement_round('coalesce(fit_by_contact.fit_score, 0)') }} as fit_score,
-        {{ engagement_round('coalesce(engagement_by_contact.engagement_score, 0)') }}
+        {{ round_double('coalesce(fit_by_contact.fit_score, 0)') }} as fit_score,
+        {{ round_double('coalesce(engagement_by_contact.engagement_score, 0)') }}
             as engagement_score,
-        {{ engagement_round(
+        {{ round_double(
             'coalesce(fit_by_contact.fit_score, 0)'
             ~ ' + coalesce(engagement_by_contact.engagement_score, 0)'
         ) }} as lead_score

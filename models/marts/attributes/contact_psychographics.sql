@@ -71,13 +71,13 @@ shares as (
         purchased_line_count,
         case
             when net_spend > 0
-                then {{ engagement_round('sustainable_net_spend / net_spend', 6) }}
+                then {{ round_double('sustainable_net_spend / net_spend', 6) }}
         end as sustainability_affinity,
         case
             when net_spend > 0
-                then {{ engagement_round('subscription_net_spend / net_spend', 6) }}
+                then {{ round_double('subscription_net_spend / net_spend', 6) }}
         end as subscription_share,
-        {{ engagement_round(
+        {{ round_double(
             'cast(price_sensitive_line_count as ' ~ type_double() ~ ') / purchased_line_count', 6
         ) }} as price_sensitivity
     from contact_totals

@@ -3,14 +3,16 @@
     (see macros/incremental_events.sql), keeps the earliest valid delivery per event_id
     in the window, and drops it when the target already holds an earlier delivery.
     An earlier delivery that lands late replaces the later one through delete+insert
-    on event_id. Same result as a full refresh. -#}
+    on event_id (on Spark: insert_overwrite of the event_month partitions it touches; months,
+    not days, so a small table is not thousands of tiny files). Same result as a full
+    refresh. -#}
 
 {{
     config(
         materialized='incremental',
         unique_key='event_id',
         incremental_strategy=incremental_strategy_for_events(),
-        partition_by=incremental_events_partition_by('event_date'),
+        partition_by=incremental_events_partition_by('event_month'),
         on_schema_change='fail',
     )
 }}
@@ -85,10 +87,11 @@ final as (
         -- timestamps
         occurred_at,
         received_at,
-        cast(occurred_at as date) as event_date
+        cast(occurred_at as date) as event_date,
+        cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as event_month
 
     from new_first_deliveries
 
 )
 
-{{ incremental_events_select('final', 'partitions_of_key', 'event_id', 'event_date') }}
+{{ incremental_events_select('final', 'partitions_of_key', 'event_id', 'event_month') }}
