@@ -138,10 +138,8 @@ class SparkBuild:
     (`generate`, `load --target spark`, `build --target spark`, run in one process so that one
     JVM serves them all), started in a background process as soon as a test needing it is
     collected: it overlaps the DuckDB and PostgreSQL tests instead of adding its full length to
-    the suite. Its warehouse and Derby metastore live in a throw-away folder. dbt unit tests are
-    excluded on Spark (DBT_EXCLUDE_RESOURCE_TYPES): they are engine-independent fixtures run on
-    DuckDB and PostgreSQL; every model and data test runs, and the tables are compared with
-    DuckDB's."""
+    the suite. Its warehouse and Derby metastore live in a throw-away folder. The build runs
+    every model, data test and unit test; the tables are then compared with DuckDB's."""
 
     def __init__(self) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="custseg-spark-"))
@@ -150,7 +148,6 @@ class SparkBuild:
             DBT_TARGET="spark",
             SPARK_WAREHOUSE_DIR=str(self.workdir / "warehouse"),
             SPARK_METASTORE_DIR=str(self.workdir / "metastore"),
-            DBT_EXCLUDE_RESOURCE_TYPES="unit_test",
         )
         self.env.pop("DBT_SCHEMA", None)
         self.log = self.workdir / "build.log"

@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import math
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -178,9 +179,15 @@ def differences(table: str, engine: str, reference: tuple, other: tuple) -> list
 
 
 def test_spark_build_passes(spark_built: dict) -> None:
-    """generate, load --target spark and build --target spark (both dbt steps and the CLI fit)."""
-    assert spark_built["returncode"] == 0, spark_built["log"][-6000:]
-    assert spark_built["log"].count("Completed successfully") == 2, spark_built["log"][-6000:]
+    """generate, load --target spark and build --target spark (both dbt steps and the CLI fit),
+    every unit test of the project included."""
+    log = spark_built["log"]
+    assert spark_built["returncode"] == 0, log[-6000:]
+    assert log.count("Completed successfully") == 2, log[-6000:]
+    manifest = json.loads((Path(spark_built["env"]["DBT_TARGET_PATH"]) / "manifest.json").read_text())
+    finished = [line for line in log.splitlines() if "Finished running" in line]
+    unit_tests_run = sum(int(n) for line in finished for n in re.findall(r"(\d+) unit tests?\b", line))
+    assert unit_tests_run == len(manifest["unit_tests"]) > 50, finished
 
 
 def test_engines_give_identical_tables(built: dict, pg_built: dict, spark_built: dict) -> None:
