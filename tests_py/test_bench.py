@@ -165,6 +165,25 @@ def test_run_summary_layers_and_report_lines(built: dict, floor_db: Path, tmp_pa
     assert float(parsed[0].group(3)) == pytest.approx(summary["elapsed_time"], abs=0.01)
 
 
+def test_report_ends_with_the_required_summary_lines() -> None:
+    """docs/benchmarks.md, as last written by `make bench`, ends with one machine-readable line
+    per measurement, the required ones among them."""
+    lines = (PROJECT_DIR / "docs" / "benchmarks.md").read_text().rstrip().splitlines()
+    summary = []
+    for line in reversed(lines):
+        match = bench.SUMMARY_PATTERN.match(line)
+        if not match:
+            break
+        summary.append((match.group(1), match.group(2)))
+    assert {
+        ("ratio_full_to_floor", "10M"),
+        ("ratio_full_to_floor", "100M"),
+        ("ratio_incremental_to_full", "10M"),
+        ("ratio_clv_lifetimes_to_ours", "1M"),
+        ("peak_memory_gib", "100M"),
+    } <= set(summary)
+
+
 def test_scale_runs_only_when_the_disk_holds_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     free = 60 * 10**9
     monkeypatch.setattr(bench.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**12, 10**12 - free, free))
