@@ -235,7 +235,6 @@ def run_dbt(args: list[str], target: str) -> int:
 
 
 def run_build(target: str, dbt_vars: str | None, rules: MinimumData | None = None) -> int:
-    os.environ["DBT_TARGET"] = target
     for step in build_steps(target, dbt_vars):
         if step == "fit":
             row = fit_and_write(target, rules=rules).iloc[0]

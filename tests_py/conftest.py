@@ -36,6 +36,17 @@ def dbt_env(workdir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def rendered_profile(env: dict[str, str]) -> dict:
+    """profiles.yml's outputs, rendered with these environment variables (others take their
+    defaults)."""
+    import jinja2
+    import yaml
+
+    template = jinja2.Template((PROJECT_DIR / "profiles.yml").read_text())
+    rendered = template.render(env_var=lambda name, default=None: env.get(name, default))
+    return yaml.safe_load(rendered)["customer_segmentation"]["outputs"]
+
+
 def run_dbt(args: list[str], env: dict[str, str], cwd: Path = PROJECT_DIR, check: bool = True):
     proc = subprocess.run([str(BIN / "dbt"), *args], cwd=cwd, env=env, capture_output=True, text=True)
     if check and proc.returncode != 0:

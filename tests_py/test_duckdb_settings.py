@@ -11,18 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import jinja2
 import pytest
-import yaml
 
-from custseg import PROJECT_DIR
-
-
-def duckdb_output(env: dict[str, str]) -> dict:
-    """profiles.yml's duckdb output, rendered with these environment variables."""
-    template = jinja2.Template((PROJECT_DIR / "profiles.yml").read_text())
-    rendered = template.render(env_var=lambda name, default=None: env.get(name, default))
-    return yaml.safe_load(rendered)["customer_segmentation"]["outputs"]["duckdb"]
+from conftest import rendered_profile
 
 
 def spill_then_open_a_cursor(output: dict, database: Path) -> tuple:
@@ -45,7 +36,7 @@ def spill_then_open_a_cursor(output: dict, database: Path) -> tuple:
 def test_new_cursor_after_a_spill(tmp_path: Path) -> None:
     spill_dir = tmp_path / "spill"
     env = dict(os.environ, DUCKDB_MEMORY_LIMIT="40MB", DUCKDB_THREADS="1", DUCKDB_TEMP_DIRECTORY=str(spill_dir))
-    output = duckdb_output(env)
+    output = rendered_profile(env)["duckdb"]
 
     _, second = spill_then_open_a_cursor(output, tmp_path / "project_profile.duckdb")
     cursor = second.cursor()

@@ -6,17 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-import yaml
 
+from conftest import rendered_profile
 from custseg import PROJECT_DIR
 from custseg.spark import spark_conf
-
-ENV_VAR = re.compile(r"\{\{\s*env_var\('([A-Z_]+)',\s*'([^']*)'\)\s*\}\}")
-
-
-def _render(text: str) -> str:
-    """profiles.yml's `{{ env_var('NAME', 'default') }}` with the defaults."""
-    return ENV_VAR.sub(lambda match: match.group(2), str(text))
 
 
 def _absolute_paths(value: str) -> str:
@@ -34,8 +27,7 @@ def test_profile_spark_settings_equal_the_python_session(monkeypatch: pytest.Mon
         "SPARK_METASTORE_DIR",
     ):
         monkeypatch.delenv(name, raising=False)
-    profile = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())
-    parameters = profile["customer_segmentation"]["outputs"]["spark"]["server_side_parameters"]
-    rendered = {key: _absolute_paths(_render(value)) for key, value in parameters.items()}
+    parameters = rendered_profile({})["spark"]["server_side_parameters"]
+    rendered = {key: _absolute_paths(str(value)) for key, value in parameters.items()}
     expected = {key: str(value) for key, value in spark_conf().items()}
     assert rendered == expected
