@@ -176,7 +176,9 @@ def _newton_polish(objective, log_params: np.ndarray, max_steps: int = 10) -> np
     against each other) leaves the parameters uncertain around 1e-8: inputs that differ in
     their last bit (an average summed in another order on another engine) then give parameters
     that differ at 1e-8. At the optimum they differ by far less. The Hessian is the central
-    difference of the analytic gradient; a step is kept only if the objective does not rise."""
+    difference of the analytic gradient. A step is kept when it shrinks the gradient and does
+    not raise the objective beyond rounding: this close to the optimum the objective changes by
+    less than its own rounding error (1e-15), so the gradient is the signal that still counts."""
     x = np.asarray(log_params, float).copy()
     n = x.shape[0]
     value, gradient = objective(x)
@@ -192,7 +194,13 @@ def _newton_polish(objective, log_params: np.ndarray, max_steps: int = 10) -> np
         step = np.linalg.solve(hessian, gradient)
         candidate = x - step
         candidate_value, candidate_gradient = objective(candidate)
-        if not (np.isfinite(candidate_value) and candidate_value <= value) or not _inside_bounds(candidate):
+        rounding = 1e-12 * max(1.0, abs(value))
+        if not (
+            np.isfinite(candidate_value)
+            and candidate_value <= value + rounding
+            and np.max(np.abs(candidate_gradient)) < np.max(np.abs(gradient))
+            and _inside_bounds(candidate)
+        ):
             break
         x, value, gradient = candidate, candidate_value, candidate_gradient
         if np.max(np.abs(step)) < 1e-12:
