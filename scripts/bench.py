@@ -386,6 +386,9 @@ def bench_scale(scale: str, args: argparse.Namespace, settings: Settings,
     raw_events = manifest["row_counts"]["events"]
 
     if not resumed:
+        # dbt's partial-parse state keeps absolute paths: one left by another --project-dir
+        # would make this build read that project's seeds.
+        shutil.rmtree(workdir / "target", ignore_errors=True)
         load(data_dir, db)
         say(f"[{scale}] full dbt build ({raw_events:,} raw events)")
         full, full_results = dbt_build(settings, workdir, "full")

@@ -88,11 +88,7 @@ final as (
         occurred_at,
         received_at,
         cast(occurred_at as date) as event_date,
-        cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as event_month,
-
-        -- the raw delivery staged (stg_events__events_rejected rejects the others)
-        row_hash,
-        row_ordinal
+        cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as event_month
 
     from new_first_deliveries
 

@@ -1,8 +1,6 @@
 {#- One row per raw event delivery that is not staged: row-level failures with their
     reason from base_events__events, and 'duplicate' for valid deliveries of an event_id
     whose staged copy (stg_events__events) is another delivery. Raw columns as received.
-    A delivery is the staged one when stg_events__events holds its event_id, received_at,
-    row_hash and row_ordinal: one join, no ranking of deliveries a second time.
     Incremental and append-safe: unique key row_fingerprint (event_id, received_at,
     raw-row hash and the ordinal among byte-identical rows), so re-reading the lookback
     window replaces rows instead of adding them again. Rows without received_at
@@ -41,21 +39,33 @@ windowed as (
 
 ),
 
-classified as (
+ranked as (
 
     select
         windowed.*,
-        case
-            when windowed.reject_reason is not null then windowed.reject_reason
-            when staged_events.event_id is null then 'duplicate'
-        end as final_reject_reason
+        row_number() over (
+            partition by windowed.reject_reason, windowed.event_id
+            order by {{ incremental_events_delivery_order('windowed') }}
+        ) as delivery_rank
     from windowed
+
+),
+
+classified as (
+
+    select
+        ranked.*,
+        case
+            when ranked.reject_reason is not null then ranked.reject_reason
+            when
+                ranked.delivery_rank = 1
+                and staged_events.received_at = ranked.received_at
+                then null
+            else 'duplicate'
+        end as final_reject_reason
+    from ranked
     left join staged_events
-        on
-            windowed.event_id = staged_events.event_id
-            and windowed.received_at = staged_events.received_at
-            and windowed.row_hash = staged_events.row_hash
-            and windowed.row_ordinal = staged_events.row_ordinal
+        on ranked.event_id = staged_events.event_id
 
 ),
 
