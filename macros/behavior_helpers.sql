@@ -1,8 +1,12 @@
 {#- Helpers of the behavioural attributes (contact_behavior, int_orders__contact_purchases). -#}
 
-{#- Deterministic 1-5 quintile score from a 1-based row number `rank_expression` among
-    `count_expression` rows: 1 + floor((rank - 1) * 5 / count). Rank 1 (the worst value)
-    gets 1, the last rank gets 5; with fewer than 5 rows some scores are skipped. -#}
+{#- Tie-aware 1-5 quintile score: 1 + floor((rank - 1) * 5 / count), where
+    `rank_expression` is a SQL rank() among `count_expression` rows ordered from the worst
+    value to the best, so tied values share the rank of their first row. A score s means
+    that at least (s - 1) fifths of the rows have a strictly worse value; equal values
+    always get equal scores. The worst value always scores 1; when one value is shared by
+    many rows (most customers bought once), the scores right above it stay empty, e.g. 60%
+    one-time buyers all get f = 1, and the next frequency starts at 4. -#}
 {% macro behavior_quintile(rank_expression, count_expression) -%}
     cast(
         1 + floor(({{ rank_expression }} - 1) * 5.0 / {{ count_expression }})

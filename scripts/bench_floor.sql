@@ -387,10 +387,10 @@ ranked as (
         totals.*,
         date_diff('day', totals.last_purchase_date, params.as_of_date) as recency_days,
         count(*) over () as purchasers,
-        row_number() over (order by date_diff('day', totals.last_purchase_date,
-            params.as_of_date) desc, contact_id) as recency_rank,
-        row_number() over (order by frequency, contact_id) as frequency_rank,
-        row_number() over (order by monetary, contact_id) as monetary_rank
+        rank() over (order by date_diff('day', totals.last_purchase_date,
+            params.as_of_date) desc) as recency_rank,
+        rank() over (order by frequency) as frequency_rank,
+        rank() over (order by round(monetary, 2)) as monetary_rank
     from totals
     cross join params
 )

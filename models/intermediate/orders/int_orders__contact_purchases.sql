@@ -1,9 +1,10 @@
 {#- Purchase history of each canonical contact with at least one purchase
     (int_orders__net_revenue.is_purchase) placed strictly before the as-of cutoff, with
-    deterministic RFM quintile scores among those contacts:
+    tie-aware RFM quintile scores among those contacts (macro behavior_quintile):
     r_score ranks recency_days descending (most recent = 5), f_score ranks frequency
-    ascending, m_score ranks monetary ascending; ties broken by contact_id, then
-    score = 1 + floor((rank - 1) * 5 / number of purchasers). -#}
+    ascending, m_score ranks monetary (compared in cents) ascending. Tied values share
+    one rank, the number of purchasers with a strictly worse value plus one, so equal
+    histories always get equal scores: score = 1 + floor((rank - 1) * 5 / purchasers). -#}
 with orders as (
 
     select * from {{ ref('int_orders__net_revenue') }}
@@ -100,14 +101,10 @@ ranked as (
 
     select
         with_recency.*,
-        row_number() over (
-            order by with_recency.recency_days desc, with_recency.contact_id asc
-        ) as recency_rank,
-        row_number() over (
-            order by with_recency.frequency asc, with_recency.contact_id asc
-        ) as frequency_rank,
-        row_number() over (
-            order by with_recency.monetary asc, with_recency.contact_id asc
+        rank() over (order by with_recency.recency_days desc) as recency_rank,
+        rank() over (order by with_recency.frequency asc) as frequency_rank,
+        rank() over (
+            order by {{ clv_round('with_recency.monetary', 2) }} asc
         ) as monetary_rank,
         count(*) over () as purchaser_count
     from with_recency

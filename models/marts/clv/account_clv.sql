@@ -87,7 +87,7 @@ ranked as (
             when joined.account_predicted_clv > 0
                 then percent_rank() over (
                     partition by case when joined.account_predicted_clv > 0 then 1 else 0 end
-                    order by joined.account_predicted_clv
+                    order by {{ clv_round('joined.account_predicted_clv', 2) }}
                 )
         end as account_clv_percentile
     from joined
