@@ -771,7 +771,14 @@ CORPUS: tuple[BadKind, ...] = (
         "orphan_foreign_key",
         {"contact_id": "C-corpus-missing"},
     ),
-    reject(EV, "properties_trailing_comma", "invalid JSON", "malformed_json", {"properties": '{"url": "/x",}'}),
+    reject(
+        EV,
+        "properties_trailing_comma",
+        "a trailing comma is not JSON (DuckDB's lenient parser accepts it, PostgreSQL's does not: "
+        "the engines must agree on the strict reading)",
+        "malformed_json",
+        {"properties": '{"url": "/x",}'},
+    ),
     reject(
         EV, "properties_not_json", "a query string instead of JSON", "malformed_json", {"properties": "url=/pricing"}
     ),
