@@ -181,6 +181,7 @@ class Defect:
     changes:   (column, change) pairs applied in order to the copied rows
     new_id:    give the rows a fresh id from the reserved range first (so they are not duplicates)
     rate:      rows per clean row of the table (at least one row)
+    count:     a fixed number of rows instead of the rate
     templates: name of the pool of template rows the builder offers (None = every clean row)
     """
 
@@ -189,6 +190,7 @@ class Defect:
     changes: tuple[tuple[str, Change], ...]
     new_id: bool = True
     rate: float = DEFECT_RATE
+    count: int | None = None
     templates: str | None = None
 
 
@@ -484,7 +486,7 @@ class Injector:
             pool = np.arange(n) if defect.templates is None else (templates or {})[defect.templates]
             if len(pool) == 0:
                 continue
-            k = max(1, int(round(defect.rate * n)))
+            k = defect.count if defect.count is not None else max(1, int(round(defect.rate * n)))
             idx = pa.array(self.rng.choice(pool, size=k))
             rows = {c: a.take(idx) for c, a in clean.items()}
             out.append(self.make(ctx, spec, defect, rows, k))
