@@ -193,6 +193,10 @@ def _check(record: dict, found: list[tuple[str, dict]]) -> str | None:
     return "staged with " + ", ".join(wrong) if wrong else None
 
 
+def _one_line(message: str | None, limit: int = 400) -> str:
+    return " ".join(line.strip() for line in (message or "").splitlines() if line.strip())[:limit]
+
+
 def _describe(records: list[dict]) -> str:
     kinds = {(r["bad"].table, r["bad"].kind) for r in records}
     tables = {r["bad"].table for r in records}
@@ -225,7 +229,7 @@ def test_bad_input_corpus(sample_data: dict, tmp_path: Path) -> None:
         problems.append(f"dbt build produced no results:\n{proc.stdout[-3000:]}\n{proc.stderr[-1000:]}")
     failing = [(uid, r) for uid, r in results.items() if r["status"] not in ("success", "pass", "warn")]
     failing.sort(key=lambda item: (item[1]["status"] == "skipped", item[0]))  # errors and failures first
-    broken = [f"{uid}: {r['status']} {(r.get('message') or '')[:300]}".rstrip() for uid, r in failing]
+    broken = [f"{uid}: {r['status']} {_one_line(r.get('message'))}".rstrip() for uid, r in failing]
     warned = sorted(uid for uid, r in results.items() if r["status"] == "warn")
     if broken:
         problems.append(f"{len(broken)} nodes failed or were skipped:\n  " + "\n  ".join(broken[:60]))
