@@ -1,6 +1,6 @@
 """Static vocabularies the sample-data generator draws from (names, cities, titles, URLs).
 
-Kept apart from `generate.py` so the lists can be read and extended without touching the
+Kept apart from the `generate` package so the lists can be read and extended without touching the
 generation logic. Job titles carry the persona/seniority they are meant to resolve to through
 the `job_title_rules` seed; a test checks that they do.
 """

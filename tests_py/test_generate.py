@@ -300,3 +300,30 @@ def test_places_cover_every_urbanity(tiny: Path) -> None:
         ]
         found[min(hits, key=lambda u: (int(u["priority"]), u["rule_id"]))["urbanity"] if hits else "unknown"] += 1
     assert set(found) == {"urban", "suburban", "rural", "unknown"}
+
+
+def test_defect_specs_are_consistent() -> None:
+    """Every injected defect kind names a documented reject reason, a unique kind per table, and
+    only columns of its table."""
+    from custseg.generate.defects import DEFECTS
+
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    assert set(DEFECTS) == set(RAW_TABLES)
+    for table, spec in DEFECTS.items():
+        assert spec.id_column == COLUMNS[table][0]
+        kinds = [d.kind for d in spec.defects]
+        assert len(kinds) == len(set(kinds)), table
+        for defect in spec.defects:
+            assert f"| {defect.reason} |" in readme, (table, defect.kind, defect.reason)
+            assert defect.changes, (table, defect.kind)
+            for column, _ in defect.changes:
+                assert column in COLUMNS[table], (table, defect.kind, column)
+
+
+def test_manifest_counts_match_the_defect_specs(tiny: Path) -> None:
+    """The manifest's injected counts are the specs' row counts, summed per reason."""
+    from custseg.generate.defects import DEFECTS
+
+    manifest = json.loads((tiny / "_manifest.json").read_text())
+    for table, spec in DEFECTS.items():
+        assert set(manifest["injected"][table]) == {d.reason for d in spec.defects}, table
