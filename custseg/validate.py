@@ -383,6 +383,8 @@ def run_checkpoint(
         new_state = _size_changes(runner, warehouse, spec.get("size_changes", {}), state_path)
     finally:
         warehouse.close()
+    for stale in gx_dir.glob(f".{state_path.name}.tmp-*"):
+        stale.unlink(missing_ok=True)  # left by a run that was killed
     if runner.outcome.success:
         atomic_write_text(state_path, json.dumps(new_state, indent=1, sort_keys=True), "validate:sizes_temp")
     return runner.outcome

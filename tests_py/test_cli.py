@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -122,7 +123,8 @@ def test_validate_names_a_damaged_size_baseline(content: str, tmp_path: Path) ->
     baseline = gx / "duckdb_sizes.json"
     baseline.write_text(content)
     spec = tmp_path / "spec.yml"
-    spec.write_text("tables: {}\nsize_changes:\n  one: {query: select 'k', 1, min_ratio: 0.5, max_ratio: 2}\n")
+    size_check = {"query": "select 'k', 1", "min_ratio": 0.5, "max_ratio": 2}
+    spec.write_text(json.dumps({"tables": {}, "size_changes": {"one": size_check}}))
     line = _one_clear_line(_cli(["validate", "--database", str(database), "--gx-dir", str(gx), "--spec", str(spec)]))
     assert f"checkpoint size baseline {baseline} is unreadable" in line and "delete it" in line, line
     if content.startswith("{"):

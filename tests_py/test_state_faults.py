@@ -154,3 +154,30 @@ def test_a_damaged_export_state_names_the_file_and_what_to_do(what: str, built: 
     assert f"delete the folder {out / 'state'}" in proc.stderr, proc.stderr
     if what == "truncated pointer":
         assert "truncated JSON" in proc.stderr
+
+
+def test_validate_killed_while_saving_its_baseline_keeps_the_old_one(tmp_path: Path) -> None:
+    """The checkpoint's size baseline is replaced by a rename: a kill before it leaves the old
+    baseline intact; the next run replaces it and removes the killed run's temporary file."""
+    from custseg.validate import FAULT_STEPS as VALIDATE_STEPS
+
+    database = tmp_path / "w.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("create table sizes as select 'k' as key, 10 as n")
+    spec = tmp_path / "spec.yml"
+    size_check = {"query": "select key, n from sizes", "min_ratio": 0.5, "max_ratio": 2}
+    spec.write_text(json.dumps({"tables": {}, "size_changes": {"one": size_check}}))
+    gx = tmp_path / "gx"
+    baseline = gx / "duckdb_sizes.json"
+    cli = ["validate", "--database", str(database), "--gx-dir", str(gx), "--spec", str(spec)]
+    assert _cli(cli).returncode == 0
+    assert json.loads(baseline.read_text()) == {"one": {"k": 10}}
+    with duckdb.connect(str(database)) as con:
+        con.execute("update sizes set n = 15")
+    for step in VALIDATE_STEPS:
+        killed = _cli(cli, **{FAULT_ENV: step})
+        assert killed.returncode == FAULT_EXIT_CODE, f"validate was not killed at {step}: {killed.stderr[-2000:]}"
+        assert json.loads(baseline.read_text()) == {"one": {"k": 10}}, f"killed at {step}: baseline damaged"
+    assert _cli(cli).returncode == 0
+    assert json.loads(baseline.read_text()) == {"one": {"k": 15}}
+    assert [p.name for p in gx.iterdir() if p.is_file()] == ["duckdb_sizes.json"]
