@@ -55,9 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     clv_cli.add_clv(sub)
     clv_cli.add_build(sub)
     args = parser.parse_args(argv)
+    from custseg.durable import UserError
+
     try:
         return _run(args)
-    except (ValueError, FileNotFoundError) as error:
+    except (UserError, ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

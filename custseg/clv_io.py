@@ -69,20 +69,18 @@ def default_schema(target: str) -> str:
 
 
 def _duckdb_read(schema: str, table: str) -> pd.DataFrame:
-    import duckdb
-
+    from custseg.durable import connect_duckdb
     from custseg.load import duckdb_path
 
-    with duckdb.connect(str(duckdb_path()), read_only=True) as con:
+    with connect_duckdb(duckdb_path(), read_only=True) as con:
         return con.execute(f'select * from "{schema}"."{table}"').df()
 
 
 def _duckdb_write(schema: str, frame: pd.DataFrame) -> None:
-    import duckdb
-
+    from custseg.durable import connect_duckdb
     from custseg.load import duckdb_path
 
-    with duckdb.connect(str(duckdb_path())) as con:
+    with connect_duckdb(duckdb_path()) as con:
         con.execute(f'create schema if not exists "{schema}"')
         con.execute(_create_fit_table_sql(schema))
         con.execute(f'delete from "{schema}"."{FIT_TABLE}" where fit_id = ?', [frame["fit_id"].iloc[0]])

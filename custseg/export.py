@@ -8,25 +8,46 @@ profiles from the warehouse and writes, for every segment in the catalog:
                                                       email / domain changed (upsert these)
     DIR/segments/<segment_id>/removed.csv|.parquet   exported last time, not any more (delete)
     DIR/export_manifest.json                         the run: as-of date and counts per segment
-    DIR/state/<segment_id>.parquet                   what the destination holds after this run
+    DIR/state/CURRENT.json                           which state version is current, and its as-of date
+    DIR/state/<version>/<segment_id>.parquet         what the destination holds after that run
 
 Exportable = a member outside the holdout; contacts also need marketing consent, must not be
 deleted and need an email; accounts need a website domain. Unchanged members appear in no
-diff file, so a sync tool that sends added and removed never re-sends them. The state is
-written last: a run that fails half way leaves the previous state, and the next run diffs
-against it again.
+diff file, so a sync tool that sends added and removed never re-sends them.
+
+Crash safety: every file is written under a temporary name, flushed and renamed. The new
+state goes into a new version folder; the switch from the old state to the new one is the
+atomic rename of state/CURRENT.json, the run's very last write (older versions are deleted
+after it). A run killed at any instant before that switch leaves the previous state current,
+and the next run diffs against it again: it writes the same added and removed files as the
+interrupted run would have. The steps of the write sequence are in FAULT_STEPS
+(CUSTSEG_FAULT_AT, see custseg.durable). An older layout (state/<segment_id>.parquet) is read
+as the previous state and replaced by the first run.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+
+from custseg.durable import (
+    UserError,
+    atomic_write,
+    atomic_write_text,
+    connect_duckdb,
+    fault_point,
+    fsync_dir,
+    fsync_file,
+    is_temp_name,
+    read_json_file,
+)
 
 ID_COLUMN = {"contact": "contact_id", "account": "account_id"}
 CONTACT_POINT = {"contact": "email", "account": "website_domain"}
@@ -87,26 +108,80 @@ class ExportSummary:
         )
 
 
+SEGMENT_TABLES = ("segment_catalog", "segment_membership", "contact_profile", "account_profile")
+
+# The export's write sequence, in order; CUSTSEG_FAULT_AT=<step> kills the process there.
+FAULT_STEPS = (
+    "export:read",  # warehouse and previous state read, nothing written yet
+    "export:segment_file_temp",  # first segment file flushed under its temporary name
+    "export:segment_files_partial",  # the first segment's files written, the others not
+    "export:segment_files",  # every segment's members/added/removed written
+    "export:manifest_temp",  # export_manifest.json flushed under its temporary name
+    "export:manifest",  # export_manifest.json renamed into place
+    "export:state_files_partial",  # first file of the new state version written
+    "export:state_files",  # the new state version complete and flushed, not yet current
+    "export:state_pointer_temp",  # state/CURRENT.json flushed under its temporary name
+    "export:state_committed",  # the new state is current; older versions not yet deleted
+    "export:done",  # older versions deleted
+)
+# Steps after which the new state is current: a rerun then has nothing left to send.
+COMMITTED_STEPS = ("export:state_committed", "export:done")
+
+STATE_POINTER = "CURRENT.json"
+REMEDY = (
+    "restore it from a backup, or delete the folder {state} to start a full export "
+    "(everyone is then sent as added, and removals since the last export are not sent)"
+)
+
+
 def _schema(target: str, schema: str | None) -> str:
     return schema or os.environ.get("DBT_SCHEMA", DEFAULT_SCHEMA[target])
 
 
-def _read_duckdb(sql: str, database: Path) -> pd.DataFrame:
-    import duckdb
+def _missing_schema_or_tables(schema: str, schemas: set[str], tables: set[str], where: str) -> None:
+    if schema not in schemas:
+        raise UserError(
+            f"schema '{schema}' does not exist in {where}; schemas there: {', '.join(sorted(schemas)) or 'none'}"
+        )
+    missing = [t for t in SEGMENT_TABLES if t not in tables]
+    if missing:
+        raise UserError(
+            f"schema '{schema}' in {where} has no {', '.join(missing)}: run `make build`, "
+            "or pass the schema of the built models with --schema"
+        )
 
+
+def _read_duckdb(queries: tuple[str, ...], database: Path, schema: str) -> list[pd.DataFrame]:
     if not database.exists():
         raise FileNotFoundError(f"no DuckDB warehouse at {database}: run `make build` or set DBT_DUCKDB_PATH")
-    with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute(sql).df()
+    with connect_duckdb(database, read_only=True) as con:
+        sql = "select schema_name from information_schema.schemata where catalog_name = current_database()"
+        schemas = {r[0] for r in con.execute(sql).fetchall()} - {"information_schema", "pg_catalog"}
+        tables = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = ?", [schema]
+            ).fetchall()
+        }
+        _missing_schema_or_tables(schema, schemas, tables, str(database))
+        return [con.execute(sql).df() for sql in queries]
 
 
-def _read_postgres(sql: str) -> pd.DataFrame:
+def _read_postgres(queries: tuple[str, ...], schema: str) -> list[pd.DataFrame]:
     from custseg.load_postgres import connect
 
+    frames = []
     with connect() as con, con.cursor() as cur:
-        cur.execute(sql)
-        names = [column.name for column in cur.description]
-        return pd.DataFrame(cur.fetchall(), columns=names)
+        cur.execute("select schema_name from information_schema.schemata")
+        schemas = {r[0] for r in cur.fetchall() if r[0] != "information_schema" and not r[0].startswith("pg_")}
+        cur.execute("select table_name from information_schema.tables where table_schema = %s", (schema,))
+        tables = {r[0] for r in cur.fetchall()}
+        _missing_schema_or_tables(schema, schemas, tables, f"PostgreSQL database {con.info.dbname}")
+        for sql in queries:
+            cur.execute(sql)
+            names = [column.name for column in cur.description]
+            frames.append(pd.DataFrame(cur.fetchall(), columns=names))
+    return frames
 
 
 def read_warehouse(
@@ -116,14 +191,16 @@ def read_warehouse(
     flags that decide exportability."""
     if target not in TARGETS:
         raise ValueError(f"export supports targets {', '.join(TARGETS)}, got '{target}'")
-    quoted = f'"{_schema(target, schema)}"'
+    name = _schema(target, schema)
+    quoted = f'"{name}"'
     queries = (CATALOG_SQL.format(schema=quoted), MEMBERS_SQL.format(schema=quoted))
     if target == "duckdb":
         from custseg.load import duckdb_path
 
-        path = database or duckdb_path()
-        return _read_duckdb(queries[0], path), _read_duckdb(queries[1], path)
-    return _read_postgres(queries[0]), _read_postgres(queries[1])
+        catalog, members = _read_duckdb(queries, database or duckdb_path(), name)
+    else:
+        catalog, members = _read_postgres(queries, name)
+    return catalog, members
 
 
 def exportable(members: pd.DataFrame) -> pd.DataFrame:
@@ -162,8 +239,10 @@ def _member_frame(rows: pd.DataFrame, entity_type: str) -> pd.DataFrame:
 
 
 def _write(frame: pd.DataFrame, folder: Path, name: str) -> None:
-    frame.to_csv(folder / f"{name}.csv", index=False)
-    frame.to_parquet(folder / f"{name}.parquet", index=False)
+    """members/added/removed as CSV and Parquet; the caller flushes the folder."""
+    step = "export:segment_file_temp"
+    atomic_write(folder / f"{name}.csv", lambda p: frame.to_csv(p, index=False), step, sync_dir=False)
+    atomic_write(folder / f"{name}.parquet", lambda p: frame.to_parquet(p, index=False), step, sync_dir=False)
 
 
 def _diff(current: pd.DataFrame, previous: pd.DataFrame | None, id_column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -180,9 +259,70 @@ def _diff(current: pd.DataFrame, previous: pd.DataFrame | None, id_column: str) 
     return added, removed
 
 
-def _previous_state(state_dir: Path, segment_id: str) -> pd.DataFrame | None:
-    path = state_dir / f"{segment_id}.parquet"
-    return pd.read_parquet(path) if path.exists() else None
+@dataclass
+class PreviousState:
+    """The state of the last completed export: one member frame per segment."""
+
+    folder: Path | None = None
+    as_of_date: str | None = None
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def _pointer_ok(data: object) -> bool:
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("version"), str)
+        and bool(data["version"])
+        and "/" not in data["version"]
+        and not data["version"].startswith(".")
+    )
+
+
+def current_state_dir(out_dir: Path) -> Path | None:
+    """The folder holding the current state of an export folder (None before the first export)."""
+    state_dir = out_dir / "state"
+    pointer = state_dir / STATE_POINTER
+    remedy = REMEDY.format(state=state_dir)
+    if pointer.exists():
+        data = read_json_file(pointer, "export state pointer", remedy, _pointer_ok)
+        folder = state_dir / data["version"]
+        if not folder.is_dir():
+            raise UserError(f"export state pointer {pointer} names {folder}, which does not exist; {remedy}")
+        return folder
+    if state_dir.is_dir() and any(state_dir.glob("*.parquet")):
+        return state_dir  # the layout before versioned state folders
+    return None
+
+
+def read_previous_state(out_dir: Path) -> PreviousState:
+    state_dir = out_dir / "state"
+    folder = current_state_dir(out_dir)
+    if folder is None:
+        return PreviousState()
+    remedy = REMEDY.format(state=state_dir)
+    if folder == state_dir:
+        manifest_path = out_dir / "export_manifest.json"
+        manifest = (
+            read_json_file(manifest_path, "export manifest", remedy, lambda d: isinstance(d, dict))
+            if manifest_path.exists()
+            else {}
+        )
+        as_of = manifest.get("as_of_date")
+    else:
+        as_of = read_json_file(state_dir / STATE_POINTER, "export state pointer", remedy, _pointer_ok).get("as_of_date")
+    frames = {}
+    for path in sorted(folder.glob("*.parquet")):
+        if is_temp_name(path):
+            continue
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as error:  # pyarrow raises several types for a damaged file
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise UserError(f"export state file {path} is unreadable ({reason}); {remedy}") from None
+        if len(frame.columns) != 2 or not (set(frame.columns) & set(ID_COLUMN.values())):
+            raise UserError(f"export state file {path} is unreadable (unexpected columns); {remedy}")
+        frames[path.stem] = frame
+    return PreviousState(folder=folder, as_of_date=as_of, frames=frames)
 
 
 def export_segments(
@@ -195,34 +335,36 @@ def export_segments(
     """Write the member and diff files of every segment to out_dir (see the module doc)."""
     catalog, members = read_warehouse(target, database, schema)
     out_dir.mkdir(parents=True, exist_ok=True)
-    state_dir = out_dir / "state"
-    manifest_path = out_dir / "export_manifest.json"
-    previous_manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    previous = read_previous_state(out_dir)
+    for stale in [*out_dir.glob(".*.tmp-*"), *out_dir.glob("segments/*/.*.tmp-*")]:
+        stale.unlink(missing_ok=True)  # left by a run that was killed
     as_of = str(pd.Timestamp(catalog["as_of_date"].iloc[0]).date()) if len(catalog) else None
     summary = ExportSummary(
         out_dir=str(out_dir),
         as_of_date=as_of,
-        previous_as_of_date=previous_manifest.get("as_of_date"),
+        previous_as_of_date=previous.as_of_date,
         exported_at=(now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
+    fault_point("export:read")
     keep = exportable(members)
     new_state: dict[str, pd.DataFrame] = {}
     segment_types = dict(zip(catalog["segment_id"], catalog["entity_type"], strict=True))
     # Segments exported before but no longer defined: everyone is removed.
-    for path in sorted(state_dir.glob("*.parquet")) if state_dir.exists() else []:
-        if path.stem not in segment_types:
-            previous = pd.read_parquet(path)
-            segment_types[path.stem] = "contact" if "contact_id" in previous.columns else "account"
+    for segment_id, frame in previous.frames.items():
+        if segment_id not in segment_types:
+            segment_types[segment_id] = "contact" if "contact_id" in frame.columns else "account"
     for segment_id in sorted(segment_types):
         entity_type = segment_types[segment_id]
         rows = members[members["segment_id"] == segment_id]
         current = _member_frame(keep[keep["segment_id"] == segment_id], entity_type)
-        added, removed = _diff(current, _previous_state(state_dir, segment_id), ID_COLUMN[entity_type])
+        added, removed = _diff(current, previous.frames.get(segment_id), ID_COLUMN[entity_type])
         folder = out_dir / "segments" / segment_id
         folder.mkdir(parents=True, exist_ok=True)
         _write(current, folder, "members")
         _write(added, folder, "added")
         _write(removed, folder, "removed")
+        fsync_dir(folder)
+        fault_point("export:segment_files_partial")
         new_state[segment_id] = current
         summary.segments.append(
             SegmentExport(
@@ -235,24 +377,57 @@ def export_segments(
                 **_exclusions(rows),
             )
         )
-    _save_state(state_dir, new_state, catalog_ids=set(catalog["segment_id"]))
-    manifest_path.write_text(json.dumps(asdict(summary), indent=2) + "\n")
+    fault_point("export:segment_files")
+    atomic_write_text(
+        out_dir / "export_manifest.json", json.dumps(asdict(summary), indent=2) + "\n", "export:manifest_temp"
+    )
+    fault_point("export:manifest")
+    _save_state(out_dir / "state", new_state, set(catalog["segment_id"]), summary)
     return summary
 
 
-def _save_state(state_dir: Path, state: dict[str, pd.DataFrame], catalog_ids: set[str]) -> None:
-    """Replace the state folder: one file per segment still defined (removed segments are
-    fully synced as removals and then forgotten)."""
-    staging = state_dir.with_name(state_dir.name + ".new")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    for segment_id, frame in state.items():
+def _save_state(state_dir: Path, state: dict[str, pd.DataFrame], catalog_ids: set[str], summary: ExportSummary) -> None:
+    """Write a new state version (one file per segment still defined: removed segments are
+    fully synced as removals and then forgotten), make it current with one atomic rename of
+    the pointer, then delete older versions."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    pointer = state_dir / STATE_POINTER
+    keep = {pointer.name}
+    if pointer.exists():
+        remedy = REMEDY.format(state=state_dir)
+        keep.add(read_json_file(pointer, "export state pointer", remedy, _pointer_ok)["version"])
+    # Versions and temporary files of runs killed before their switch; the files of the
+    # unversioned layout stay until a new version is current.
+    _remove_except(state_dir, keep, folders_and_temporary_only=True)
+    version = f"v{summary.exported_at.replace('-', '').replace(':', '')}-{secrets.token_hex(4)}"
+    folder = state_dir / version
+    folder.mkdir()
+    for segment_id, frame in sorted(state.items()):
         if segment_id in catalog_ids:
-            frame.to_parquet(staging / f"{segment_id}.parquet", index=False)
-    if state_dir.exists():
-        shutil.rmtree(state_dir)
-    staging.rename(state_dir)
+            path = folder / f"{segment_id}.parquet"
+            frame.to_parquet(path, index=False)
+            fsync_file(path)
+            fault_point("export:state_files_partial")
+    fsync_dir(folder)
+    fsync_dir(state_dir)
+    fault_point("export:state_files")
+    content = {"version": version, "as_of_date": summary.as_of_date, "exported_at": summary.exported_at}
+    atomic_write_text(pointer, json.dumps(content, indent=2) + "\n", "export:state_pointer_temp")
+    fault_point("export:state_committed")
+    _remove_except(state_dir, {pointer.name, version})
+    fault_point("export:done")
+
+
+def _remove_except(state_dir: Path, keep: set[str], folders_and_temporary_only: bool = False) -> None:
+    for path in state_dir.iterdir():
+        is_folder = path.is_dir() and not path.is_symlink()
+        if path.name in keep or (folders_and_temporary_only and not is_folder and not is_temp_name(path)):
+            continue
+        if is_folder:
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    fsync_dir(state_dir)
 
 
 def holdout_bucket(salt: str, segment_id: str, entity_type: str, entity_id: str) -> int:

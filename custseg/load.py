@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from custseg import PROJECT_DIR, RAW_TABLES
+from custseg.durable import UserError, connect_duckdb
 
 
 def duckdb_path() -> Path:
@@ -43,16 +44,37 @@ def load(target: str | None, data_dir: Path, schema: str = "raw") -> dict[str, i
     raise ValueError(f"no loader for target '{target}': expected duckdb, postgres or spark")
 
 
+def unreadable_parquet(files: list[Path]) -> UserError | None:
+    """The first file pyarrow cannot read (footer, schema and every row group), as a UserError."""
+    import pyarrow.parquet as pq
+
+    for file in files:
+        try:
+            with pq.ParquetFile(file) as parquet:
+                for group in range(parquet.num_row_groups):
+                    parquet.read_row_group(group)
+        except Exception as error:  # pyarrow raises several types for a damaged file
+            reason = (str(error).splitlines() or [type(error).__name__])[0]
+            return UserError(f"Parquet file {file} is unreadable ({reason}): replace or remove it, then load again")
+    return None
+
+
 def load_duckdb(data_dir: Path, schema: str = "raw", path: Path | None = None) -> dict[str, int]:
     import duckdb
 
     path = path or duckdb_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    with duckdb.connect(str(path)) as con:
+    with connect_duckdb(path) as con:
         con.execute(f'create schema if not exists "{schema}"')
         for table in RAW_TABLES:
             files = _table_files(data_dir, table).replace("'", "''")
-            con.execute(f"create or replace view \"{schema}\".\"{table}\" as select * from read_parquet('{files}')")
-            counts[table] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+            try:
+                con.execute(f'create or replace view "{schema}"."{table}" as select * from read_parquet(\'{files}\')')
+                counts[table] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+            except duckdb.Error as error:
+                bad = unreadable_parquet(sorted((data_dir / table).glob("*.parquet")))
+                if bad is not None:
+                    raise bad from None
+                raise UserError(f"raw table '{table}' cannot be read from {data_dir / table}: {error}") from None
     return counts

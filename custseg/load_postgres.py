@@ -41,6 +41,7 @@ def connect(**overrides):
 
 
 def load_postgres(data_dir: Path, schema: str = "raw", batch_rows: int = 500_000, **connection) -> dict[str, int]:
+    import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.dataset as ds
 
@@ -51,17 +52,25 @@ def load_postgres(data_dir: Path, schema: str = "raw", batch_rows: int = 500_000
             folder = data_dir / table
             if not any(folder.glob("*.parquet")):
                 raise FileNotFoundError(f"no Parquet files for raw table '{table}' in {folder}")
-            dataset = ds.dataset(str(folder), format="parquet")
-            columns = ", ".join(f'"{f.name}" {_pg_type(f.type)}' for f in dataset.schema)
-            cur.execute(f'drop table if exists "{schema}"."{table}"')
-            cur.execute(f'create table "{schema}"."{table}" ({columns})')
-            names = ", ".join(f'"{f.name}"' for f in dataset.schema)
-            for batch in dataset.to_batches(batch_size=batch_rows):
-                buffer = io.BytesIO()
-                # Nulls are written unquoted-empty and empty strings as "": COPY CSV keeps them apart.
-                pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-                buffer.seek(0)
-                cur.copy_expert(f'copy "{schema}"."{table}" ({names}) from stdin with (format csv)', buffer)
+            try:
+                dataset = ds.dataset(str(folder), format="parquet")
+                columns = ", ".join(f'"{f.name}" {_pg_type(f.type)}' for f in dataset.schema)
+                cur.execute(f'drop table if exists "{schema}"."{table}"')
+                cur.execute(f'create table "{schema}"."{table}" ({columns})')
+                names = ", ".join(f'"{f.name}"' for f in dataset.schema)
+                for batch in dataset.to_batches(batch_size=batch_rows):
+                    buffer = io.BytesIO()
+                    # Nulls are written unquoted-empty and empty strings as "": COPY CSV keeps them apart.
+                    pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+                    buffer.seek(0)
+                    cur.copy_expert(f'copy "{schema}"."{table}" ({names}) from stdin with (format csv)', buffer)
+            except pa.ArrowException:
+                from custseg.load import unreadable_parquet
+
+                bad = unreadable_parquet(sorted(folder.glob("*.parquet")))
+                if bad is not None:
+                    raise bad from None
+                raise
             cur.execute(f'select count(*) from "{schema}"."{table}"')
             counts[table] = cur.fetchone()[0]
     return counts

@@ -26,12 +26,16 @@ import pandas as pd
 import yaml
 
 from custseg import PROJECT_DIR
+from custseg.durable import atomic_write_text, connect_duckdb, read_json_file
 
 DEFAULT_SPEC = PROJECT_DIR / "checks" / "expectations.yml"
 DEFAULT_GX_DIR = PROJECT_DIR / "warehouse" / "gx"
 DEFAULT_BATCH_ROWS = 2_000_000
 # Expectations evaluated row by row (safe to split into batches); all others need the whole column.
 ROW_LEVEL_PREFIX = "expect_column_values_"
+# The checkpoint's write sequence (CUSTSEG_FAULT_AT, see custseg.durable): the size baseline
+# `<target>_sizes.json` is flushed under a temporary name, then renamed over the old one.
+FAULT_STEPS = ("validate:sizes_temp",)
 
 
 @dataclass
@@ -67,11 +71,9 @@ class CheckpointResult:
 
 class DuckDBWarehouse:
     def __init__(self, database: Path, schema: str = "main") -> None:
-        import duckdb
-
         if not Path(database).exists():
             raise FileNotFoundError(f"DuckDB file {database} does not exist: run `make build` first")
-        self.con = duckdb.connect(str(database), read_only=True)
+        self.con = connect_duckdb(database, read_only=True)
         self.con.execute(f"set schema = '{schema}'")
         self.schema = schema
 
@@ -284,9 +286,23 @@ def _validate_postgres_table(runner: _Runner, warehouse: PostgresWarehouse, tabl
     runner.record(table, runner.run(table, [b[2] for b in built], sql_asset=asset))
 
 
+def _baseline_ok(data: object) -> bool:
+    return isinstance(data, dict) and all(
+        isinstance(sizes, dict) and all(isinstance(n, int) for n in sizes.values()) for sizes in data.values()
+    )
+
+
+def read_baseline(state_path: Path) -> dict:
+    """The row counts of the last successful run ({} before the first one)."""
+    if not state_path.exists():
+        return {}
+    remedy = "delete it: the next passing checkpoint writes a new baseline (that run compares no size changes)"
+    return read_json_file(state_path, "checkpoint size baseline", remedy, _baseline_ok)
+
+
 def _size_changes(runner: _Runner, warehouse, spec: dict, state_path: Path) -> dict:
     """Compare row counts per key with the previous successful run; returns the new state."""
-    previous_state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    previous_state = read_baseline(state_path)
     new_state = {}
     for name, check in spec.items():
         current = {str(k): int(v) for k, v in warehouse.frame(check["query"]).itertuples(index=False)}
@@ -367,6 +383,8 @@ def run_checkpoint(
         new_state = _size_changes(runner, warehouse, spec.get("size_changes", {}), state_path)
     finally:
         warehouse.close()
+    for stale in gx_dir.glob(f".{state_path.name}.tmp-*"):
+        stale.unlink(missing_ok=True)  # left by a run that was killed
     if runner.outcome.success:
-        state_path.write_text(json.dumps(new_state, indent=1, sort_keys=True))
+        atomic_write_text(state_path, json.dumps(new_state, indent=1, sort_keys=True), "validate:sizes_temp")
     return runner.outcome

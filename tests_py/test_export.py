@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from custseg.export import export_segments
+from custseg.export import current_state_dir, export_segments
 
 
 def _read(out: Path, segment_id: str, name: str) -> pd.DataFrame:
@@ -65,11 +65,11 @@ def test_a_segment_that_disappears_is_removed_once(built: dict, tmp_path: Path) 
     export_segments(out, database=built["db"])
     old = _read(out, "rfm_champions", "members")
     # A segment exported before that the warehouse no longer defines.
-    old.to_parquet(out / "state" / "retired_segment.parquet", index=False)
+    old.to_parquet(current_state_dir(out) / "retired_segment.parquet", index=False)
     summary = export_segments(out, database=built["db"])
     retired = next(s for s in summary.segments if s.segment_id == "retired_segment")
     assert retired.removed == len(old) > 0 and retired.members == 0
-    assert not (out / "state" / "retired_segment.parquet").exists()
+    assert not (current_state_dir(out) / "retired_segment.parquet").exists()
 
 
 def test_cli_export_and_its_user_errors(built: dict, tmp_path: Path) -> None:

@@ -159,3 +159,13 @@ def test_export_diff_across_two_runs(two_builds: dict) -> None:
     assert removed == removed_expected
     # Unchanged members are not re-sent.
     assert not added & {(s, i) for s, i, _ in first}
+
+
+def test_no_temporary_relation_is_left_after_the_second_build(two_builds: dict) -> None:
+    """Incremental models (the Python model clv_parameters among them) ran a second time; no
+    `__dbt_tmp` / `__dbt_backup` relation is left in any schema."""
+    relations = _df(two_builds["db"], "select table_schema, table_name from information_schema.tables")
+    fits = _df(two_builds["db"], "select fit_id from clv_parameters")
+    assert len(fits) == 2, "the second build should add a second CLV fit (incremental run of the Python model)"
+    leftovers = relations[relations["table_name"].str.contains("__dbt_tmp|__dbt_backup")]
+    assert leftovers.empty, leftovers.to_dict("records")
