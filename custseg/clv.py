@@ -184,15 +184,17 @@ def bgnbd_log_likelihood(
 GRADIENT_TOLERANCE = 1e-5  # max |d mean log-likelihood / d log parameter| accepted as an optimum
 
 
-def _minimise_log_params(objective, start: np.ndarray) -> tuple[optimize.OptimizeResult, bool]:
+def _minimise_log_params(
+    objective, start: np.ndarray, max_calls: int = 15000, polish_steps: int = 10
+) -> tuple[optimize.OptimizeResult, bool]:
     """L-BFGS-B on log-parameters. Converged = scipy reports success, or it stopped (e.g. a line
     search at machine precision) where the gradient of the mean log-likelihood is ~0."""
     bounds = [(-20.0, 20.0)] * len(start)
     result = optimize.minimize(
         objective, np.log(start), jac=True, method="L-BFGS-B", bounds=bounds,
-        options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9},
+        options={"maxiter": 2000, "maxfun": max_calls, "ftol": 1e-15, "gtol": 1e-9},
     )
-    result.x = _newton_polish(objective, result.x)
+    result.x = _newton_polish(objective, result.x, polish_steps)
     value, gradient = objective(result.x)
     stationary = bool(np.isfinite(value) and np.all(np.abs(gradient) < GRADIENT_TOLERANCE))
     return result, (bool(result.success) or stationary) and _inside_bounds(result.x)
@@ -405,7 +407,9 @@ def fit_pareto_nbd(
             return 1e100, np.zeros(4)
         return value, gradient
 
-    result, converged = _minimise_log_params(objective, np.asarray(start, float))
+    # A budget: where the data show almost no dropout the optimum runs off towards s -> 0,
+    # beta -> infinity, where 2F1's argument approaches 1 and each evaluation is slow.
+    result, converged = _minimise_log_params(objective, np.asarray(start, float), max_calls=300, polish_steps=4)
     r, alpha, s, beta = (float(v) for v in np.exp(result.x))
     ll = pareto_nbd_log_likelihood(np.array([r, alpha, s, beta]), ux, utx, ut, w)
     ok = converged and bool(np.isfinite(ll))
