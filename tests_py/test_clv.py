@@ -158,6 +158,10 @@ def test_clv_models_fitted_on_the_sample(built: dict) -> None:
         accounts = con.execute("select * from account_clv").df()
         canonical = con.execute("select count(*) from int_contacts__identity where is_canonical").fetchone()[0]
     assert parameters["status"].tolist() == ["fitted"]
+    row = parameters.iloc[0]
+    assert row["clv_model_setting"] == "auto" and row["clv_model"] in clv.MODELS
+    assert row["selection_reason"].startswith("auto: ") and row["holdout_customers"] > 50
+    assert row[["pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta", "holdout_bgnbd_mae", "holdout_pareto_nbd_mae"]].notna().all()
     assert len(contacts) == canonical
     assert set(contacts["clv_status"]) == {"fitted", "no_transactions"}
     numeric = contacts.select_dtypes("number").to_numpy(float)
@@ -213,7 +217,7 @@ def test_cli_fit_writes_the_same_parameters(built_copy: dict, monkeypatch, capsy
         summary = con.execute("select * from int_contacts__clv_summary").df()
     assert len(written) == 1 and written["status"].iloc[0] == "fitted"
     expected = clv.fit_parameters(summary, AS_OF, 7).iloc[0]
-    for name in ("r", "alpha", "a", "b", "p", "q", "v"):
+    for name in ("r", "alpha", "a", "b", "p", "q", "v", "pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta"):
         assert written[name].iloc[0] == pytest.approx(expected[name], rel=1e-9)
 
 
