@@ -161,7 +161,8 @@ def test_clv_models_fitted_on_the_sample(built: dict) -> None:
     row = parameters.iloc[0]
     assert row["clv_model_setting"] == "auto" and row["clv_model"] in clv.MODELS
     assert row["selection_reason"].startswith("auto: ") and row["holdout_customers"] > 50
-    assert row[["pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta", "holdout_bgnbd_mae", "holdout_pareto_nbd_mae"]].notna().all()
+    pareto_and_holdout = ["pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta", "holdout_bgnbd_mae", "holdout_pareto_nbd_mae"]
+    assert row[pareto_and_holdout].notna().all()
     assert len(contacts) == canonical
     assert set(contacts["clv_status"]) == {"fitted", "no_transactions"}
     numeric = contacts.select_dtypes("number").to_numpy(float)
@@ -307,7 +308,9 @@ def test_auto_without_a_holdout_says_why_and_uses_bgnbd() -> None:
     summary = clv.summarise_transactions(tx, "2026-06-30", 7)
     row = clv.fit_parameters(summary, "2026-06-30", 7, clv_model="auto", transactions=None).iloc[0]
     assert row["status"] == "fitted" and row["clv_model"] == "bgnbd"
-    assert row["selection_reason"] == "auto: holdout comparison not possible (no transactions to split); BG/NBD by default"
+    assert row["selection_reason"] == (
+        "auto: holdout comparison not possible (no transactions to split); BG/NBD by default"
+    )
     few = clv.fit_parameters(summary, "2026-06-30", 7, clv_model="auto", transactions=tx, holdout_share=0.9).iloc[0]
     assert few["clv_model"] == "bgnbd" and "calibration part (to 2025-08-06)" in few["selection_reason"]
     with pytest.raises(ValueError, match="clv_model must be one of"):
