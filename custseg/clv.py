@@ -1,4 +1,5 @@
-"""Customer lifetime value: maximum-likelihood fits of the BG/NBD and Gamma-Gamma models.
+"""Customer lifetime value: maximum-likelihood fits of the BG/NBD, Pareto/NBD and Gamma-Gamma
+models, and the choice of the purchase model that scores (clv_model, holdout comparison).
 
 Engine-neutral: every function takes numpy arrays or a pandas summary (one row per customer,
 the columns of `int_contacts__clv_summary`) and returns numbers or a pandas dataframe. Reading
@@ -15,8 +16,12 @@ mbar of x > 0 positive repeat transactions:
 
     LL = ln G(px+q) - ln G(px) - ln G(q) + q ln v + (px-1) ln mbar + px ln x - (px+q) ln(v + x mbar)
 
+Pareto/NBD (Fader & Hardie 2005, "A Note on Deriving the Pareto/NBD Model and Related
+Expressions"): see pareto_nbd_log_likelihood_terms.
+
 Speed: customers are collapsed to distinct (x, t_x, T) triples with counts and the weighted
-log-likelihood is maximised with analytic gradients by L-BFGS-B on log-parameters.
+log-likelihood is maximised by L-BFGS-B on log-parameters, with analytic gradients (BG/NBD,
+Gamma-Gamma) or central differences (Pareto/NBD).
 """
 
 from __future__ import annotations
@@ -543,7 +548,8 @@ def fit_parameters(
         return _frame(row)
 
     bg, pnbd = fit_purchase_models(summary)
-    monetary = _sorted(summary)[_monetary_rows(_sorted(summary))]
+    ordered = _sorted(summary)
+    monetary = ordered[_monetary_rows(ordered)]
     gg = fit_gamma_gamma(monetary["monetary_frequency"].to_numpy(float), monetary["monetary_value"].to_numpy(float))
     row.update(
         r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b, p=gg.p, q=gg.q, v=gg.v,
