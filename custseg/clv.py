@@ -1,4 +1,5 @@
-"""Customer lifetime value: maximum-likelihood fits of the BG/NBD and Gamma-Gamma models.
+"""Customer lifetime value: maximum-likelihood fits of the BG/NBD, Pareto/NBD and Gamma-Gamma
+models, and the choice of the purchase model that scores (clv_model, holdout comparison).
 
 Engine-neutral: every function takes numpy arrays or a pandas summary (one row per customer,
 the columns of `int_contacts__clv_summary`) and returns numbers or a pandas dataframe. Reading
@@ -15,8 +16,12 @@ mbar of x > 0 positive repeat transactions:
 
     LL = ln G(px+q) - ln G(px) - ln G(q) + q ln v + (px-1) ln mbar + px ln x - (px+q) ln(v + x mbar)
 
+Pareto/NBD (Fader & Hardie 2005, "A Note on Deriving the Pareto/NBD Model and Related
+Expressions"): see pareto_nbd_log_likelihood_terms.
+
 Speed: customers are collapsed to distinct (x, t_x, T) triples with counts and the weighted
-log-likelihood is maximised with analytic gradients by L-BFGS-B on log-parameters.
+log-likelihood is maximised by L-BFGS-B on log-parameters, with analytic gradients (BG/NBD,
+Gamma-Gamma) or central differences (Pareto/NBD).
 """
 
 from __future__ import annotations
@@ -53,7 +58,35 @@ PARAMETER_COLUMNS = [
     "status",
     "message",
     "fitted_at",
+    # Pareto/NBD beside BG/NBD, and which of the two scores (columns added at the end).
+    "pnbd_r",
+    "pnbd_alpha",
+    "pnbd_s",
+    "pnbd_beta",
+    "pareto_nbd_log_likelihood",
+    "clv_model",
+    "clv_model_setting",
+    "selection_reason",
+    "holdout_split_date",
+    "holdout_customers",
+    "holdout_actual_purchases",
+    "holdout_bgnbd_purchases",
+    "holdout_pareto_nbd_purchases",
+    "holdout_bgnbd_mae",
+    "holdout_pareto_nbd_mae",
 ]
+
+# Purchase models (clv_parameters.clv_model) and the settings of var clv_model.
+MODEL_BGNBD = "bgnbd"
+MODEL_PARETO_NBD = "pareto_nbd"
+MODEL_AUTO = "auto"
+MODELS = (MODEL_BGNBD, MODEL_PARETO_NBD)
+MODEL_SETTINGS = (*MODELS, MODEL_AUTO)
+MODEL_LABELS = {MODEL_BGNBD: "BG/NBD", MODEL_PARETO_NBD: "Pareto/NBD"}
+MODEL_PARAMETERS = {
+    MODEL_BGNBD: ("r", "alpha", "a", "b", "bgnbd_log_likelihood"),
+    MODEL_PARETO_NBD: ("pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta", "pareto_nbd_log_likelihood"),
+}
 
 
 @dataclass(frozen=True)
@@ -156,15 +189,17 @@ def bgnbd_log_likelihood(
 GRADIENT_TOLERANCE = 1e-5  # max |d mean log-likelihood / d log parameter| accepted as an optimum
 
 
-def _minimise_log_params(objective, start: np.ndarray) -> tuple[optimize.OptimizeResult, bool]:
+def _minimise_log_params(
+    objective, start: np.ndarray, max_calls: int = 15000, polish_steps: int = 10
+) -> tuple[optimize.OptimizeResult, bool]:
     """L-BFGS-B on log-parameters. Converged = scipy reports success, or it stopped (e.g. a line
     search at machine precision) where the gradient of the mean log-likelihood is ~0."""
     bounds = [(-20.0, 20.0)] * len(start)
     result = optimize.minimize(
         objective, np.log(start), jac=True, method="L-BFGS-B", bounds=bounds,
-        options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9},
+        options={"maxiter": 2000, "maxfun": max_calls, "ftol": 1e-15, "gtol": 1e-9},
     )
-    result.x = _newton_polish(objective, result.x)
+    result.x = _newton_polish(objective, result.x, polish_steps)
     value, gradient = objective(result.x)
     stationary = bool(np.isfinite(value) and np.all(np.abs(gradient) < GRADIENT_TOLERANCE))
     return result, (bool(result.success) or stationary) and _inside_bounds(result.x)
@@ -289,6 +324,134 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGammaFit:
     return GammaGammaFit(p, q, v, ll, ok, str(result.message))
 
 
+# --------------------------------------------------------------------------- Pareto/NBD
+
+
+@dataclass(frozen=True)
+class ParetoNbdFit:
+    r: float
+    alpha: float
+    s: float
+    beta: float
+    log_likelihood: float
+    converged: bool
+    message: str
+
+
+def pareto_nbd_tail_factor(params, x, y) -> np.ndarray:
+    """G(y) of the Pareto/NBD integral: s * int_y^inf (alpha+u)^-(r+x) s (beta+u)^-(s+1) du
+    = s/(r+s+x) (alpha+y)^-(r+x) (beta+y)^-s G(y), with Euler's transformation of the
+    2F1 of Fader & Hardie's note (upper parameters 1 and r+x or s+1, lower r+s+x+1, so the
+    series terms shrink by at least z from the first):
+      alpha >= beta: G = 2F1(1, r+x; r+s+x+1; (alpha-beta)/(alpha+y))
+      alpha <  beta: G = (alpha+y)/(beta+y) 2F1(1, s+1; r+s+x+1; (beta-alpha)/(beta+y))."""
+    r, alpha, s, beta = params
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    lower = r + s + x + 1.0
+    if alpha >= beta:
+        return special.hyp2f1(1.0, r + x, lower, (alpha - beta) / (alpha + y))
+    return (alpha + y) / (beta + y) * special.hyp2f1(1.0, s + 1.0, lower, (beta - alpha) / (beta + y))
+
+
+def pareto_nbd_log_likelihood_terms(params, x: np.ndarray, t_x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Per-row Pareto/NBD log-likelihood (Fader & Hardie 2005, "A Note on Deriving the
+    Pareto/NBD Model and Related Expressions"):
+      L = G(r+x)/G(r) alpha^r beta^s [ (alpha+T)^-(r+x) (beta+T)^-s
+            + s/(r+s+x) ((alpha+t_x)^-(r+x) (beta+t_x)^-s G(t_x) - (alpha+T)^-(r+x) (beta+T)^-s G(T)) ]
+    in logs: the bracket is (alpha+T)^-(r+x) (beta+T)^-s (1 - s/(r+s+x) G(T)) (still alive at T,
+    positive) plus s/(r+s+x) (alpha+t_x)^-(r+x) (beta+t_x)^-s G(t_x) (dropped out in (t_x, T])."""
+    r, alpha, s, beta = params
+    rx = r + x
+    m = rx + s
+    lead = special.gammaln(rx) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    log_t = -rx * np.log(alpha + t) - s * np.log(beta + t)
+    log_tx = -rx * np.log(alpha + t_x) - s * np.log(beta + t_x)
+    with np.errstate(all="ignore"):  # outside the parameter space a NaN, which the fit rejects
+        alive = log_t + np.log1p(-s / m * pareto_nbd_tail_factor(params, x, t))
+        dropped = np.log(s / m) + log_tx + np.log(pareto_nbd_tail_factor(params, x, t_x))
+        return lead + np.logaddexp(alive, dropped)
+
+
+def pareto_nbd_log_likelihood(
+    params, x: np.ndarray, t_x: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None
+) -> float:
+    """Total Pareto/NBD log-likelihood of (r, alpha, s, beta) over the customers (weighted rows)."""
+    ll = pareto_nbd_log_likelihood_terms(np.asarray(params, float), np.asarray(x, float),
+                                         np.asarray(t_x, float), np.asarray(t, float))
+    return float(ll.sum() if weights is None else (weights * ll).sum())
+
+
+NUMERIC_STEP = 1e-5  # central-difference step in log-parameters (Pareto/NBD gradient)
+
+
+def fit_pareto_nbd(
+    x: np.ndarray, t_x: np.ndarray, t: np.ndarray, start: tuple[float, float, float, float] | None = None
+) -> ParetoNbdFit:
+    """Maximum-likelihood Pareto/NBD parameters (r, alpha, s, beta). The gradient is a central
+    difference in log-parameters (no closed form for the derivatives of 2F1 in its parameters);
+    the function is smooth across alpha = beta, where the two forms of 2F1 meet (z = 0)."""
+    ux, utx, ut, w = aggregate_triples(x, t_x, t)
+    total = w.sum()
+    if start is None:
+        scale = max(float(np.mean(t)), 1e-3)
+        start = (1.0, scale, 1.0, scale)
+
+    def value_of(log_params: np.ndarray) -> float:
+        value = -(w @ pareto_nbd_log_likelihood_terms(np.exp(log_params), ux, utx, ut)) / total
+        return float(value) if np.isfinite(value) else 1e100
+
+    def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        value = value_of(log_params)
+        gradient = np.empty(4)
+        for i in range(4):
+            shift = np.zeros(4)
+            shift[i] = NUMERIC_STEP
+            gradient[i] = (value_of(log_params + shift) - value_of(log_params - shift)) / (2 * NUMERIC_STEP)
+        if value >= 1e100 or not np.all(np.isfinite(gradient)) or np.any(np.abs(gradient) > 1e90):
+            return 1e100, np.zeros(4)
+        return value, gradient
+
+    # A budget: where the data show almost no dropout the optimum runs off towards s -> 0,
+    # beta -> infinity, where 2F1's argument approaches 1 and each evaluation is slow.
+    result, converged = _minimise_log_params(objective, np.asarray(start, float), max_calls=300, polish_steps=4)
+    r, alpha, s, beta = (float(v) for v in np.exp(result.x))
+    ll = pareto_nbd_log_likelihood(np.array([r, alpha, s, beta]), ux, utx, ut, w)
+    ok = converged and bool(np.isfinite(ll))
+    return ParetoNbdFit(r, alpha, s, beta, ll, ok, str(result.message))
+
+
+def pareto_nbd_p_alive(params, x, t_x, t) -> np.ndarray:
+    """P(alive) under Pareto/NBD (the formula contact_clv computes in SQL):
+    1 / (1 + s/(r+s+x) [((alpha+T)/(alpha+t_x))^(r+x) ((beta+T)/(beta+t_x))^s G(t_x) - G(T)])."""
+    r, alpha, s, beta = params
+    x, t_x, t = (np.asarray(v, float) for v in (x, t_x, t))
+    log_ratio = (r + x) * np.log((alpha + t) / (alpha + t_x)) + s * np.log((beta + t) / (beta + t_x))
+    with np.errstate(over="ignore"):
+        odds = s / (r + s + x) * (
+            np.exp(log_ratio) * pareto_nbd_tail_factor(params, x, t_x) - pareto_nbd_tail_factor(params, x, t)
+        )
+    return 1.0 / (1.0 + odds)
+
+
+def pareto_nbd_purchases_if_alive(params, horizon: float, x, t) -> np.ndarray:
+    """Expected transactions in (T, T + horizon] of a customer alive at T:
+    (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+horizon))^(s-1)]
+    ((r+x)/(alpha+T) (beta+T) ln((beta+T+horizon)/(beta+T)) at s = 1)."""
+    r, alpha, s, beta = params
+    x, t = np.asarray(x, float), np.asarray(t, float)
+    rate = (r + x) / (alpha + t)
+    log_ratio = np.log((beta + t + horizon) / (beta + t))
+    if abs(s - 1.0) < 1e-9:
+        return rate * (beta + t) * log_ratio
+    return rate * (beta + t) / (s - 1.0) * -np.expm1(-(s - 1.0) * log_ratio)
+
+
+def pareto_nbd_expected_purchases(params, horizon: float, x, t_x, t) -> np.ndarray:
+    """Conditional expected number of transactions in (T, T + horizon] under Pareto/NBD."""
+    return pareto_nbd_purchases_if_alive(params, horizon, x, t) * pareto_nbd_p_alive(params, x, t_x, t)
+
+
 # --------------------------------------------------------------------------- predictions (Python)
 
 
@@ -347,14 +510,23 @@ def fit_parameters(
     time_unit_days: float,
     rules: MinimumData | None = None,
     fitted_at: datetime | None = None,
+    clv_model: str = MODEL_BGNBD,
+    transactions: pd.DataFrame | None = None,
+    holdout_share: float = 0.25,
 ) -> pd.DataFrame:
     """One-row parameters dataframe (PARAMETER_COLUMNS) from a customer summary.
 
     `summary` needs the columns frequency (x), recency (t_x), t (T), monetary_value (mean of the
-    positive repeat transaction values) and monetary_frequency (how many there are). Never raises
-    on data: too little data or a failed fit give a row with status insufficient_data or
-    fit_failed, null parameters and a message.
+    positive repeat transaction values) and monetary_frequency (how many there are). Both
+    purchase models (BG/NBD, Pareto/NBD) and Gamma-Gamma are fitted; `clv_model` says which
+    purchase model scores: bgnbd, pareto_nbd, or auto (the one with the smaller mean absolute
+    error of per-customer repeat transactions in a holdout: the last `holdout_share` of the
+    observation period of `transactions`, see select_model). Never raises on data: too little
+    data or a failed fit give a row with status insufficient_data or fit_failed, null
+    parameters and a message.
     """
+    if clv_model not in MODEL_SETTINGS:
+        raise ValueError(f"clv_model must be one of {', '.join(MODEL_SETTINGS)}, got '{clv_model}'")
     rules = rules or MinimumData()
     as_of = str(as_of_date)[:10]
     row: dict[str, object] = dict.fromkeys(PARAMETER_COLUMNS)
@@ -367,62 +539,207 @@ def fit_parameters(
         n_monetary_repeaters=int(_monetary_rows(summary).sum()) if len(summary) else 0,
         converged=False,
         fitted_at=(fitted_at or datetime.now(UTC)).replace(tzinfo=None, microsecond=0),
+        clv_model_setting=clv_model,
     )
     reason = check_minimum_data(summary, rules)
     if reason is not None:
-        row.update(status=STATUS_INSUFFICIENT, message=f"not fitted: {reason}; historical run-rate fallback")
+        row.update(status=STATUS_INSUFFICIENT, message=f"not fitted: {reason}; historical run-rate fallback",
+                   selection_reason=f"not fitted: {reason}")
         return _frame(row)
 
-    # A canonical row order: the likelihood sums then add the same doubles in the same order
-    # whichever engine (and row order) the summary came from, so parameters agree to the bit.
-    summary = summary.sort_values(FIT_INPUT_COLUMNS, kind="mergesort", ignore_index=True)
-    x = summary["frequency"].to_numpy(float)
-    bg = fit_bgnbd(x, summary["recency"].to_numpy(float), summary["t"].to_numpy(float))
-    monetary = summary[_monetary_rows(summary)]
+    bg, pnbd = fit_purchase_models(summary)
+    ordered = _sorted(summary)
+    monetary = ordered[_monetary_rows(ordered)]
     gg = fit_gamma_gamma(monetary["monetary_frequency"].to_numpy(float), monetary["monetary_value"].to_numpy(float))
     row.update(
         r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b, p=gg.p, q=gg.q, v=gg.v,
         bgnbd_log_likelihood=bg.log_likelihood, gamma_gamma_log_likelihood=gg.log_likelihood,
     )
+    if pnbd is not None:
+        row.update(pnbd_r=pnbd.r, pnbd_alpha=pnbd.alpha, pnbd_s=pnbd.s, pnbd_beta=pnbd.beta,
+                   pareto_nbd_log_likelihood=pnbd.log_likelihood)
+    usable = {MODEL_BGNBD: bg.converged and abs(bg.a - 1.0) >= 1e-9,
+              MODEL_PARETO_NBD: pnbd is not None and pnbd.converged}
+
+    if clv_model == MODEL_AUTO:
+        comparison = holdout_comparison(transactions, as_of, time_unit_days, holdout_share, rules)
+        row.update({k: v for k, v in comparison.items() if k in PARAMETER_COLUMNS})
+        selected, selection_reason = select_model(comparison)
+        if not usable[selected] and usable[_other(selected)]:
+            selection_reason += (
+                f"; {MODEL_LABELS[selected]} did not fit on all data, {MODEL_LABELS[_other(selected)]} used"
+            )
+            selected = _other(selected)
+    else:
+        selected, selection_reason = clv_model, f"var clv_model = {clv_model}"
+    row.update(clv_model=selected, selection_reason=selection_reason)
+
     problems = []
-    if not bg.converged:
+    if selected == MODEL_BGNBD and not bg.converged:
         problems.append(f"BG/NBD did not converge ({bg.message})")
+    if selected == MODEL_PARETO_NBD and not usable[MODEL_PARETO_NBD]:
+        problems.append(f"Pareto/NBD did not converge ({pnbd.message if pnbd else 'no finite likelihood'})")
     if not gg.converged:
         problems.append(f"Gamma-Gamma did not converge ({gg.message})")
     if gg.converged and gg.q <= 1.0:
         problems.append(f"Gamma-Gamma q = {gg.q:.4g} <= 1 (no finite mean spend)")
-    if abs(bg.a - 1.0) < 1e-9:
+    if selected == MODEL_BGNBD and abs(bg.a - 1.0) < 1e-9:
         problems.append("BG/NBD a = 1 (expected purchases undefined)")
+    notes = [
+        f"{MODEL_LABELS[name]} not used: it did not converge"
+        for name in MODELS if name != selected and not usable[name]
+    ]
+    for name in MODELS:
+        if name != selected and not usable[name]:
+            row.update(dict.fromkeys(MODEL_PARAMETERS[name], None))
     if problems:
         row.update(
             status=STATUS_FAILED, converged=False,
-            message="; ".join(problems) + "; historical run-rate fallback",
+            message="; ".join(problems + notes) + "; historical run-rate fallback",
         )
-        for name in ("r", "alpha", "a", "b", "p", "q", "v"):
-            if not np.isfinite(float(row[name])):
+        for name in ("r", "alpha", "a", "b", "p", "q", "v", "pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta"):
+            if row[name] is not None and not np.isfinite(float(row[name])):
                 row[name] = None
         return _frame(row)
     row.update(
         status=STATUS_FITTED, converged=True,
-        message=(
+        message="; ".join([
             f"fitted on {row['n_customers']} customers, {row['n_repeaters']} repeaters "
-            f"({row['n_monetary_repeaters']} with positive repeat spend)"
-        ),
+            f"({row['n_monetary_repeaters']} with positive repeat spend); scored with {MODEL_LABELS[selected]}",
+            *notes,
+        ]),
     )
     return _frame(row)
 
 
+def _sorted(summary: pd.DataFrame) -> pd.DataFrame:
+    """A canonical row order: the likelihood sums then add the same doubles in the same order
+    whichever engine (and row order) the summary came from, so parameters agree to the bit."""
+    return summary.sort_values(FIT_INPUT_COLUMNS, kind="mergesort", ignore_index=True)
+
+
+def fit_purchase_models(summary: pd.DataFrame) -> tuple[BgNbdFit, ParetoNbdFit | None]:
+    """BG/NBD and Pareto/NBD on the same summary (Pareto/NBD None when its likelihood is not
+    finite anywhere it was evaluated)."""
+    ordered = _sorted(summary)
+    x, t_x, t = (ordered[c].to_numpy(float) for c in ("frequency", "recency", "t"))
+    bg = fit_bgnbd(x, t_x, t)
+    try:
+        pnbd = fit_pareto_nbd(x, t_x, t)
+    except (FloatingPointError, ValueError, np.linalg.LinAlgError):
+        pnbd = None
+    return bg, pnbd
+
+
+def _other(model: str) -> str:
+    return MODEL_PARETO_NBD if model == MODEL_BGNBD else MODEL_BGNBD
+
+
+def predict_holdout(model: str, fit: BgNbdFit | ParetoNbdFit, horizon: float, x, t_x, t) -> np.ndarray:
+    """Expected repeat transactions in (T, T + horizon] under the fitted model."""
+    if model == MODEL_BGNBD:
+        return expected_purchases((fit.r, fit.alpha, fit.a, fit.b), horizon, x, t_x, t)
+    return pareto_nbd_expected_purchases((fit.r, fit.alpha, fit.s, fit.beta), horizon, x, t_x, t)
+
+
+def holdout_comparison(
+    transactions: pd.DataFrame | None,
+    as_of_date: str | date,
+    time_unit_days: float,
+    holdout_share: float,
+    rules: MinimumData | None = None,
+) -> dict[str, object]:
+    """Both purchase models fitted on the calibration part of the observation period (first
+    transaction day to the as-of date) and judged on its last `holdout_share`: for each model
+    the predicted repeat transactions of the calibration customers in the holdout, in total
+    and as the mean absolute error per customer against the actual ones. Keys: the holdout_*
+    columns of clv_parameters, and `problem` (why no comparison was possible) or None."""
+    result: dict[str, object] = {"problem": None}
+    if transactions is None or transactions.empty:
+        return {**result, "problem": "no transactions to split"}
+    if not 0 < holdout_share < 1:
+        return {**result, "problem": f"clv_holdout_share {holdout_share} is not between 0 and 1"}
+    as_of = pd.Timestamp(str(as_of_date)[:10])
+    dates = pd.to_datetime(transactions["transaction_date"])
+    observed_days = (as_of - dates.min()).days
+    holdout_days = int(round(holdout_share * observed_days))
+    if holdout_days < 1 or observed_days - holdout_days < 1:
+        return {**result, "problem": f"an observation period of {observed_days} days is too short to split"}
+    split = as_of - pd.Timedelta(days=holdout_days)
+    result["holdout_split_date"] = split.date()
+    calibration = summarise_transactions(transactions, split, time_unit_days)
+    base = rules or MinimumData()
+    reason = check_minimum_data(calibration, MinimumData(base.min_customers, base.min_repeat_customers, 0))
+    result["holdout_customers"] = len(calibration)
+    if reason is not None:
+        return {**result, "problem": f"calibration part (to {split.date()}): {reason}"}
+    calibration = _sorted(calibration.sort_values("contact_id", kind="mergesort"))
+    holdout = transactions[(dates > split) & (dates <= as_of)]
+    actual = (
+        calibration[["contact_id"]]
+        .merge(holdout.groupby("contact_id").size().rename("n").reset_index(), on="contact_id", how="left")["n"]
+        .fillna(0).to_numpy(float)
+    )
+    result["holdout_actual_purchases"] = float(actual.sum())
+    horizon = holdout_days / float(time_unit_days)
+    x, t_x, t = (calibration[c].to_numpy(float) for c in ("frequency", "recency", "t"))
+    fits = dict(zip(MODELS, fit_purchase_models(calibration), strict=True))
+    for name, fit in fits.items():
+        if fit is None or not fit.converged:
+            continue
+        predicted = predict_holdout(name, fit, horizon, x, t_x, t)
+        if np.all(np.isfinite(predicted)):
+            result[f"holdout_{name}_purchases"] = float(predicted.sum())
+            result[f"holdout_{name}_mae"] = float(np.abs(predicted - actual).mean())
+    return result
+
+
+def select_model(comparison: dict[str, object]) -> tuple[str, str]:
+    """(model, reason) for clv_model auto: the smaller holdout mean absolute error per customer
+    (BG/NBD on a tie); BG/NBD when no comparison was possible."""
+    if comparison.get("problem"):
+        return MODEL_BGNBD, f"auto: holdout comparison not possible ({comparison['problem']}); BG/NBD by default"
+    errors = {name: comparison.get(f"holdout_{name}_mae") for name in MODELS}
+    judged = {name: float(e) for name, e in errors.items() if e is not None and np.isfinite(float(e))}
+    if not judged:
+        return MODEL_BGNBD, "auto: neither model fitted the calibration part; BG/NBD by default"
+    selected = min(MODELS, key=lambda name: judged.get(name, np.inf))
+    actual = float(comparison["holdout_actual_purchases"])
+
+    def describe(name: str) -> str:
+        if name not in judged:
+            return f"{MODEL_LABELS[name]} did not fit the calibration part"
+        total = float(comparison[f"holdout_{name}_purchases"])
+        return f"{MODEL_LABELS[name]} MAE {judged[name]:.4f}, total {total:.1f}"
+
+    reason = (
+        f"auto: {MODEL_LABELS[selected]} has the smaller holdout error per customer "
+        f"({describe(selected)}; {describe(_other(selected))}; actual {actual:.0f} repeat transactions "
+        f"of {comparison['holdout_customers']} customers after {comparison['holdout_split_date']})"
+    )
+    return selected, reason
+
+
 def _frame(row: dict[str, object]) -> pd.DataFrame:
     frame = pd.DataFrame([row], columns=PARAMETER_COLUMNS)
-    for name in ("r", "alpha", "a", "b", "p", "q", "v", "bgnbd_log_likelihood", "gamma_gamma_log_likelihood"):
+    for name in FLOAT_COLUMNS:
         frame[name] = frame[name].astype("float64")
     for name in ("n_customers", "n_repeaters", "n_monetary_repeaters"):
         frame[name] = frame[name].astype("int64")
     frame["converged"] = frame["converged"].astype(bool)
     frame["time_unit_days"] = frame["time_unit_days"].astype("float64")
-    for name in ("fit_id", "status", "message"):
+    for name in ("fit_id", "status", "message", "clv_model", "clv_model_setting", "selection_reason",
+                 "holdout_split_date", "holdout_customers"):
         frame[name] = frame[name].astype(object)
     return frame
+
+
+FLOAT_COLUMNS = (
+    "r", "alpha", "a", "b", "p", "q", "v", "bgnbd_log_likelihood", "gamma_gamma_log_likelihood",
+    "pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta", "pareto_nbd_log_likelihood",
+    "holdout_actual_purchases", "holdout_bgnbd_purchases", "holdout_pareto_nbd_purchases",
+    "holdout_bgnbd_mae", "holdout_pareto_nbd_mae",
+)
 
 
 # --------------------------------------------------------------------------- calibration / holdout
@@ -489,8 +806,16 @@ def calibrate(
         )
     else:
         per_customer["predicted_holdout"] = np.nan
+    if row["status"] == STATUS_FITTED and pd.notna(row["pnbd_r"]):
+        params = (row["pnbd_r"], row["pnbd_alpha"], row["pnbd_s"], row["pnbd_beta"])
+        per_customer["predicted_holdout_pareto_nbd"] = pareto_nbd_expected_purchases(
+            params, horizon, per_customer["frequency"], per_customer["recency"], per_customer["t"]
+        )
+    else:
+        per_customer["predicted_holdout_pareto_nbd"] = np.nan
     per_customer = per_customer.rename(columns={"frequency": "frequency_cal", "recency": "recency_cal", "t": "t_cal"})
-    keep = ["frequency_cal", "recency_cal", "t_cal", "predicted_holdout", "actual_holdout"]
+    keep = ["frequency_cal", "recency_cal", "t_cal", "predicted_holdout", "predicted_holdout_pareto_nbd",
+            "actual_holdout"]
     return parameters, per_customer.reset_index()[["contact_id", *keep]]
 
 
@@ -504,6 +829,11 @@ def calibration_report(parameters: pd.DataFrame, per_customer: pd.DataFrame) -> 
         f"BG/NBD r={row['r']:.4f} alpha={row['alpha']:.4f} a={row['a']:.4f} b={row['b']:.4f} "
         f"LL={row['bgnbd_log_likelihood']:.2f}"
     )
+    if pd.notna(row["pnbd_r"]):
+        lines.append(
+            f"Pareto/NBD r={row['pnbd_r']:.4f} alpha={row['pnbd_alpha']:.4f} s={row['pnbd_s']:.4f} "
+            f"beta={row['pnbd_beta']:.4f} LL={row['pareto_nbd_log_likelihood']:.2f}"
+        )
     predicted = per_customer["predicted_holdout"].sum()
     actual = per_customer["actual_holdout"].sum()
     n = max(len(per_customer), 1)
@@ -512,6 +842,10 @@ def calibration_report(parameters: pd.DataFrame, per_customer: pd.DataFrame) -> 
     lines.append(f"per customer: predicted {predicted / n:.4f}, actual {actual / n:.4f}")
     mae = (per_customer["predicted_holdout"] - per_customer["actual_holdout"]).abs().mean()
     lines.append(f"mean absolute error per customer: {mae:.4f}")
+    if per_customer["predicted_holdout_pareto_nbd"].notna().all():
+        pareto = per_customer["predicted_holdout_pareto_nbd"]
+        pareto_mae = (pareto - per_customer["actual_holdout"]).abs().mean()
+        lines.append(f"Pareto/NBD: predicted {pareto.sum():.1f}, mean absolute error per customer {pareto_mae:.4f}")
     groups = per_customer.assign(frequency_cal=per_customer["frequency_cal"].clip(upper=7)).groupby("frequency_cal")
     lines.append("calibration repeat transactions (7 = 7+): customers, mean predicted, mean actual")
     for freq, grp in groups:

@@ -21,7 +21,8 @@ def add_clv(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("clv", help="customer lifetime value: fit the models, calibrate on a holdout")
     clv_sub = p.add_subparsers(dest="clv_command", required=True)
     fit = clv_sub.add_parser(
-        "fit", help="fit BG/NBD + Gamma-Gamma on int_contacts__clv_summary, write clv_parameters_fit"
+        "fit",
+        help="fit BG/NBD, Pareto/NBD and Gamma-Gamma on int_contacts__clv_summary, write clv_parameters_fit",
     )
     fit.add_argument("--target", choices=TARGETS, default=None, help="defaults to $DBT_TARGET, else duckdb")
     fit.add_argument("--schema", default=None, help="schema of the dbt models ($DBT_SCHEMA or the profile default)")
@@ -61,6 +62,12 @@ def run_clv(args: argparse.Namespace) -> int:
                 f"r={row['r']:.6g} alpha={row['alpha']:.6g} a={row['a']:.6g} b={row['b']:.6g} "
                 f"p={row['p']:.6g} q={row['q']:.6g} v={row['v']:.6g} LL={row['bgnbd_log_likelihood']:.2f}"
             )
+            if pd.notna(row["pnbd_r"]):
+                print(
+                    f"Pareto/NBD r={row['pnbd_r']:.6g} alpha={row['pnbd_alpha']:.6g} s={row['pnbd_s']:.6g} "
+                    f"beta={row['pnbd_beta']:.6g} LL={row['pareto_nbd_log_likelihood']:.2f}"
+                )
+            print(f"scoring model: {row['clv_model']} ({row['selection_reason']})")
         return 0
     transactions = clv_io.read_model(target, clv_io.TRANSACTIONS_MODEL, args.schema)
     if transactions.empty:

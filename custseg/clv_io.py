@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from custseg import PROJECT_DIR
-from custseg.clv import PARAMETER_COLUMNS, MinimumData, fit_parameters
+from custseg.clv import MODEL_BGNBD, PARAMETER_COLUMNS, MinimumData, fit_parameters
 
 FIT_TABLE = "clv_parameters_fit"
 SUMMARY_MODEL = "int_contacts__clv_summary"
@@ -39,6 +39,25 @@ FIT_TABLE_TYPES = {
     "status": "varchar(32)",
     "message": "varchar(1000)",
     "fitted_at": "timestamp",
+    **{
+        name: "double precision"
+        for name in ("pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta", "pareto_nbd_log_likelihood")
+    },
+    "clv_model": "varchar(32)",
+    "clv_model_setting": "varchar(32)",
+    "selection_reason": "varchar(1000)",
+    "holdout_split_date": "date",
+    "holdout_customers": "bigint",
+    **{
+        name: "double precision"
+        for name in (
+            "holdout_actual_purchases",
+            "holdout_bgnbd_purchases",
+            "holdout_pareto_nbd_purchases",
+            "holdout_bgnbd_mae",
+            "holdout_pareto_nbd_mae",
+        )
+    },
 }
 
 
@@ -57,6 +76,12 @@ def minimum_data_from_vars(overrides: dict | None = None) -> MinimumData:
         min_repeat_customers=int(values["clv_min_repeat_customers"]),
         min_monetary_repeaters=int(values["clv_min_monetary_repeaters"]),
     )
+
+
+def model_selection_from_vars(overrides: dict | None = None) -> tuple[str, float]:
+    """(clv_model, clv_holdout_share) from the project vars and dbt --vars overrides."""
+    values = {**project_vars(), **(overrides or {})}
+    return str(values.get("clv_model", MODEL_BGNBD)), float(values.get("clv_holdout_share", 0.25))
 
 
 def default_schema(target: str) -> str:
@@ -83,6 +108,8 @@ def _duckdb_write(schema: str, frame: pd.DataFrame) -> None:
     with connect_duckdb(duckdb_path()) as con:
         con.execute(f'create schema if not exists "{schema}"')
         con.execute(_create_fit_table_sql(schema))
+        for statement in _add_column_sql(schema):
+            con.execute(statement)
         con.execute(f'delete from "{schema}"."{FIT_TABLE}" where fit_id = ?', [frame["fit_id"].iloc[0]])
         con.register("new_fit", frame)
         con.execute(f'insert into "{schema}"."{FIT_TABLE}" select {_column_list()} from new_fit')
@@ -109,6 +136,8 @@ def _postgres_write(schema: str, frame: pd.DataFrame) -> None:
     with connect() as con, con.cursor() as cur:
         cur.execute(f'create schema if not exists "{schema}"')
         cur.execute(_create_fit_table_sql(schema))
+        for statement in _add_column_sql(schema):
+            cur.execute(statement)
         cur.execute(f'delete from "{schema}"."{FIT_TABLE}" where fit_id = %s', [row[0]])
         cur.execute(f'insert into "{schema}"."{FIT_TABLE}" ({_column_list()}) values ({placeholders})', row)
 
@@ -126,6 +155,14 @@ def _python_value(value: object) -> object:
 
 def _column_list() -> str:
     return ", ".join(f'"{name}"' for name in PARAMETER_COLUMNS)
+
+
+def _add_column_sql(schema: str) -> list[str]:
+    """A fit table created by an earlier version gains the columns added since (at the end)."""
+    return [
+        f'alter table "{schema}"."{FIT_TABLE}" add column if not exists "{name}" {FIT_TABLE_TYPES[name]}'
+        for name in PARAMETER_COLUMNS
+    ]
 
 
 def _create_fit_table_sql(schema: str) -> str:
@@ -174,11 +211,21 @@ def read_model(target: str, table: str, schema: str | None = None) -> pd.DataFra
 
 
 def fit_and_write(
-    target: str, schema: str | None = None, as_of: str | None = None, rules: MinimumData | None = None
+    target: str,
+    schema: str | None = None,
+    as_of: str | None = None,
+    rules: MinimumData | None = None,
+    overrides: dict | None = None,
 ) -> pd.DataFrame:
-    """Fit on the warehouse's summary table and write the parameters row. Returns the row."""
+    """Fit on the warehouse's summary table and write the parameters row. Returns the row.
+    `overrides`: dbt --vars of the build (clv_model, clv_holdout_share, minimum-data rules)."""
     schema = schema or default_schema(target)
     summary = read_model(target, SUMMARY_MODEL, schema)
+    clv_model, holdout_share = model_selection_from_vars(overrides)
+    transactions = None
+    if clv_model == "auto":
+        transactions = read_model(target, TRANSACTIONS_MODEL, schema)
+        transactions["transaction_value"] = pd.to_numeric(transactions["transaction_value"]).astype("float64")
     settings = project_vars()
     if len(summary):
         as_of = as_of or str(summary["as_of_date"].iloc[0])[:10]
@@ -188,7 +235,15 @@ def fit_and_write(
         time_unit_days = float(settings["clv_time_unit_days"])
     for name in ("frequency", "recency", "t", "monetary_value", "monetary_frequency"):
         summary[name] = pd.to_numeric(summary[name], errors="coerce").astype("float64")
-    frame = fit_parameters(summary, as_of, time_unit_days, rules or minimum_data_from_vars())
+    frame = fit_parameters(
+        summary,
+        as_of,
+        time_unit_days,
+        rules or minimum_data_from_vars(overrides),
+        clv_model=clv_model,
+        transactions=transactions,
+        holdout_share=holdout_share,
+    )
     WRITERS[target](schema, frame)
     return frame
 
@@ -233,9 +288,12 @@ def run_dbt(args: list[str], target: str) -> int:
 
 
 def run_build(target: str, dbt_vars: str | None, rules: MinimumData | None = None) -> int:
+    import yaml
+
+    overrides = (yaml.safe_load(dbt_vars) or {}) if dbt_vars else {}
     for step in build_steps(target, dbt_vars):
         if step == "fit":
-            row = fit_and_write(target, rules=rules).iloc[0]
+            row = fit_and_write(target, rules=rules, overrides=overrides).iloc[0]
             print(f"clv fit: {row['status']}: {row['message']}", flush=True)
             continue
         code = run_dbt(step, target)

@@ -141,8 +141,13 @@ def write_fit_row(schema: str, table: str, frame: pd.DataFrame, column_types: di
     columns = list(column_types)
     ddl = ", ".join(f"`{name}` {_spark_type(column_types[name])}" for name in columns)
     spark.sql(f"create table if not exists `{schema}`.`{table}` ({ddl}) using parquet")
+    existing = set(spark.table(f"`{schema}`.`{table}`").columns)
+    added = [f"`{name}` {_spark_type(column_types[name])}" for name in columns if name not in existing]
+    if added:  # a table written by an earlier version gains the columns added since (at the end)
+        spark.sql(f"alter table `{schema}`.`{table}` add columns ({', '.join(added)})")
     fit_id = str(frame["fit_id"].iloc[0])
     kept = [row.asDict() for row in spark.table(f"`{schema}`.`{table}`").collect() if row["fit_id"] != fit_id]
+    kept = [{name: row.get(name) for name in columns} for row in kept]
     new = {name: _python_value(frame[name].iloc[0]) for name in columns}
     if new["as_of_date"] is not None:
         new["as_of_date"] = pd.Timestamp(new["as_of_date"]).date()

@@ -60,8 +60,8 @@
 
 {#- The CTEs current_fit (exactly one row: the clv_parameters row of the as-of date and
     time unit from the CTE `parameter_history`, all nulls when there is none) and fitted (that
-    row when its status is 'fitted', else no row). Used by contact_clv and
-    clv_purchase_curves. -#}
+    row when its status is 'fitted', else no row). clv_model is the purchase model that scores
+    (bgnbd when the row predates the column). Used by contact_clv and clv_purchase_curves. -#}
 {% macro clv_current_fit_ctes(time_unit_days) -%}
 current_fit as (
 
@@ -73,7 +73,12 @@ current_fit as (
         max(b) as b,
         max(p) as p,
         max(q) as q,
-        max(v) as v
+        max(v) as v,
+        coalesce(max(clv_model), 'bgnbd') as clv_model,
+        max(pnbd_r) as pnbd_r,
+        max(pnbd_alpha) as pnbd_alpha,
+        max(pnbd_s) as pnbd_s,
+        max(pnbd_beta) as pnbd_beta
     from parameter_history
     where
         as_of_date = {{ as_of_date() }}
@@ -133,125 +138,13 @@ series_inputs as (
     from (select distinct frequency, t from summary) as pairs
     cross join months
     cross join fitted
+    where fitted.clv_model = 'bgnbd'
 
 ),
 
-series_sizes as (
+{{ clv_hyp2f1_series_ctes('series', 'series_inputs', ['frequency', 't', 'month_number']) }},
 
-    select
-        series_inputs.*,
-        least(
-            {{ max_terms }},
-            greatest(
-                1,
-                ceiling(
-                    ln({{ var('clv_hyp2f1_tolerance') }} * (1 - z)) / ln(z)
-                )
-            )
-        ) as term_count
-    from series_inputs
-
-),
-
-series_factors as (
-
-    {#- Term k / term k-1 = (upper_1+k-1)(upper_2+k-1) z / ((lower+k-1) k): logs of the absolute
-        values, sign and exact zeros tracked apart so the cumulative sum gives every term. -#}
-    select
-        series_sizes.frequency,
-        series_sizes.t,
-        series_sizes.month_number,
-        integers.n as term_number,
-        case when series_sizes.upper_1 + integers.n - 1 = 0 then 1 else 0 end
-        + case when series_sizes.upper_2 + integers.n - 1 = 0 then 1 else 0 end as zero_factors,
-        case when series_sizes.lower + integers.n - 1 = 0 then 1 else 0 end as pole_factors,
-        case when series_sizes.upper_1 + integers.n - 1 < 0 then 1 else 0 end
-        + case when series_sizes.upper_2 + integers.n - 1 < 0 then 1 else 0 end
-        + case when series_sizes.lower + integers.n - 1 < 0 then 1 else 0 end
-            as negative_factors,
-        ln(
-            case
-                when series_sizes.upper_1 + integers.n - 1 = 0 then 1
-                else abs(series_sizes.upper_1 + integers.n - 1)
-            end
-        )
-        + ln(
-            case
-                when series_sizes.upper_2 + integers.n - 1 = 0 then 1
-                else abs(series_sizes.upper_2 + integers.n - 1)
-            end
-        )
-        - ln(
-            case
-                when series_sizes.lower + integers.n - 1 = 0 then 1
-                else abs(series_sizes.lower + integers.n - 1)
-            end
-        )
-        - ln(cast(integers.n as {{ type_double() }}))
-        + ln(series_sizes.z) as log_factor
-    from series_sizes
-    inner join integers
-        on
-            integers.n >= 1
-            and integers.n <= series_sizes.term_count
-
-),
-
-series_terms as (
-
-    select
-        frequency,
-        t,
-        month_number,
-        sum(zero_factors) over (
-            partition by frequency, t, month_number
-            order by term_number
-            rows between unbounded preceding and current row
-        ) as zeros_so_far,
-        sum(pole_factors) over (
-            partition by frequency, t, month_number
-            order by term_number
-            rows between unbounded preceding and current row
-        ) as poles_so_far,
-        sum(negative_factors) over (
-            partition by frequency, t, month_number
-            order by term_number
-            rows between unbounded preceding and current row
-        ) as negatives_so_far,
-        sum(log_factor) over (
-            partition by frequency, t, month_number
-            order by term_number
-            rows between unbounded preceding and current row
-        ) as log_abs_term
-    from series_factors
-
-),
-
-series_sums as (
-
-    select
-        frequency,
-        t,
-        month_number,
-        {#- A pole (lower parameter a non-positive integer) leaves 2F1 undefined: null. -#}
-        case when max(poles_so_far) > 0 then null else 1 end
-        + sum(
-            case
-                when zeros_so_far > 0 then 0
-                else
-                    (1 - 2 * mod(negatives_so_far, 2))
-                    * {{ clv_safe_exp('log_abs_term') }}
-            end
-        ) as hyp2f1
-    from series_terms
-    group by
-        frequency,
-        t,
-        month_number
-
-),
-
-unconditional_purchases as (
+bgnbd_purchases as (
 
     {#- E(t) / p_alive at the end of every month: depends on (x, T) only. -#}
     select
@@ -270,6 +163,44 @@ unconditional_purchases as (
             series_inputs.frequency = series_sums.frequency
             and series_inputs.t = series_sums.t
             and series_inputs.month_number = series_sums.month_number
+
+),
+
+pareto_nbd_purchases as (
+
+    {#- Pareto/NBD, closed form: E(t) / p_alive = (r+x)(beta+T) / ((alpha+T)(s-1))
+        [1 - ((beta+T)/(beta+T+t))^(s-1)], or (r+x)(beta+T)/(alpha+T) ln((beta+T+t)/(beta+T))
+        at s = 1. -#}
+    select
+        pairs.frequency,
+        pairs.t,
+        months.month_number,
+        (fitted.pnbd_r + pairs.frequency) * (fitted.pnbd_beta + pairs.t)
+        / (fitted.pnbd_alpha + pairs.t)
+        * case
+            when abs(fitted.pnbd_s - 1) < 1e-9
+                then ln((fitted.pnbd_beta + pairs.t + months.horizon_time) / (fitted.pnbd_beta + pairs.t))
+            else
+                (
+                    1 - {{ clv_safe_exp(
+                        '-(fitted.pnbd_s - 1) * ln((fitted.pnbd_beta + pairs.t + months.horizon_time)'
+                        ~ ' / (fitted.pnbd_beta + pairs.t))'
+                    ) }}
+                ) / (fitted.pnbd_s - 1)
+        end as purchases_to_month
+    from (select distinct frequency, t from summary) as pairs
+    cross join months
+    cross join fitted
+    where fitted.clv_model = 'pareto_nbd'
+
+),
+
+unconditional_purchases as (
+
+    {#- The scoring model's curve (only one of the two has rows). -#}
+    select * from bgnbd_purchases
+    union all
+    select * from pareto_nbd_purchases
 
 ),
 
@@ -307,6 +238,255 @@ pair_purchases as (
     group by
         frequency,
         t
+
+)
+{%- endmacro %}
+
+
+{#- The CTEs <prefix>_sizes, <prefix>_factors, <prefix>_terms and <prefix>_sums: the power
+    series of the Gauss hypergeometric function 2F1(upper_1, upper_2; lower; z) for every row
+    of the CTE `inputs` (columns `keys`, upper_1, upper_2, lower, 0 <= z < 1), summed until the
+    geometric tail bound is below var('clv_hyp2f1_tolerance') (at most
+    var('clv_hyp2f1_max_terms') terms). <prefix>_sums holds `keys` and hyp2f1; a row with z = 0
+    sums no term and has no row there (2F1 = 1: join with coalesce(hyp2f1, 1)). Needs the CTE
+    `integers` (0..max_terms). -#}
+{% macro clv_hyp2f1_series_ctes(prefix, inputs, keys) -%}
+{%- set max_terms = var('clv_hyp2f1_max_terms') | int -%}
+{{ prefix }}_sizes as (
+
+    select
+        {{ inputs }}.*,
+        case
+            when z <= 0 then 0
+            else
+                least(
+                    {{ max_terms }},
+                    greatest(
+                        1,
+                        ceiling(
+                            ln({{ var('clv_hyp2f1_tolerance') }} * (1 - z)) / ln(z)
+                        )
+                    )
+                )
+        end as term_count
+    from {{ inputs }}
+
+),
+
+{{ prefix }}_factors as (
+
+    {#- Term k / term k-1 = (upper_1+k-1)(upper_2+k-1) z / ((lower+k-1) k): logs of the absolute
+        values, sign and exact zeros tracked apart so the cumulative sum gives every term. -#}
+    select
+        {% for key in keys -%}
+            {{ prefix }}_sizes.{{ key }},
+        {% endfor -%}
+        integers.n as term_number,
+        case when {{ prefix }}_sizes.upper_1 + integers.n - 1 = 0 then 1 else 0 end
+        + case when {{ prefix }}_sizes.upper_2 + integers.n - 1 = 0 then 1 else 0 end as zero_factors,
+        case when {{ prefix }}_sizes.lower + integers.n - 1 = 0 then 1 else 0 end as pole_factors,
+        case when {{ prefix }}_sizes.upper_1 + integers.n - 1 < 0 then 1 else 0 end
+        + case when {{ prefix }}_sizes.upper_2 + integers.n - 1 < 0 then 1 else 0 end
+        + case when {{ prefix }}_sizes.lower + integers.n - 1 < 0 then 1 else 0 end
+            as negative_factors,
+        ln(
+            case
+                when {{ prefix }}_sizes.upper_1 + integers.n - 1 = 0 then 1
+                else abs({{ prefix }}_sizes.upper_1 + integers.n - 1)
+            end
+        )
+        + ln(
+            case
+                when {{ prefix }}_sizes.upper_2 + integers.n - 1 = 0 then 1
+                else abs({{ prefix }}_sizes.upper_2 + integers.n - 1)
+            end
+        )
+        - ln(
+            case
+                when {{ prefix }}_sizes.lower + integers.n - 1 = 0 then 1
+                else abs({{ prefix }}_sizes.lower + integers.n - 1)
+            end
+        )
+        - ln(cast(integers.n as {{ type_double() }}))
+        + ln({{ prefix }}_sizes.z) as log_factor
+    from {{ prefix }}_sizes
+    inner join integers
+        on
+            integers.n >= 1
+            and integers.n <= {{ prefix }}_sizes.term_count
+
+),
+
+{{ prefix }}_terms as (
+
+    select
+        {% for key in keys -%}
+            {{ key }},
+        {% endfor -%}
+        sum(zero_factors) over (
+            partition by {{ keys | join(', ') }}
+            order by term_number
+            rows between unbounded preceding and current row
+        ) as zeros_so_far,
+        sum(pole_factors) over (
+            partition by {{ keys | join(', ') }}
+            order by term_number
+            rows between unbounded preceding and current row
+        ) as poles_so_far,
+        sum(negative_factors) over (
+            partition by {{ keys | join(', ') }}
+            order by term_number
+            rows between unbounded preceding and current row
+        ) as negatives_so_far,
+        sum(log_factor) over (
+            partition by {{ keys | join(', ') }}
+            order by term_number
+            rows between unbounded preceding and current row
+        ) as log_abs_term
+    from {{ prefix }}_factors
+
+),
+
+{{ prefix }}_sums as (
+
+    select
+        {% for key in keys -%}
+            {{ key }},
+        {% endfor -%}
+        {#- A pole (lower parameter a non-positive integer) leaves 2F1 undefined: null. -#}
+        case when max(poles_so_far) > 0 then null else 1 end
+        + sum(
+            case
+                when zeros_so_far > 0 then 0
+                else
+                    (1 - 2 * mod(negatives_so_far, 2))
+                    * {{ clv_safe_exp('log_abs_term') }}
+            end
+        ) as hyp2f1
+    from {{ prefix }}_terms
+    group by
+        {{ keys | join(',\n        ') }}
+
+)
+{%- endmacro %}
+
+
+{#- The CTEs pnbd_series_inputs, pnbd_series_* and pnbd_p_alive (one row per distinct
+    (frequency, recency, t) of the CTE `summary` when the one-row CTE `fitted` scores with
+    Pareto/NBD): P(alive) = 1 / (1 + s/(r+s+x) [((alpha+T)/(alpha+t_x))^(r+x)
+    ((beta+T)/(beta+t_x))^s G(t_x) - G(T)]), with G(y) the Euler-transformed 2F1 of Fader &
+    Hardie's note (upper parameters 1 and r+x or s+1, lower r+s+x+1: every term is at most z
+    times the one before, so the series converges from the first term):
+      alpha >= beta: G(y) = 2F1(1, r+x; r+s+x+1; (alpha-beta)/(alpha+y))
+      alpha <  beta: G(y) = (alpha+y)/(beta+y) 2F1(1, s+1; r+s+x+1; (beta-alpha)/(beta+y))
+    z is largest at y = 0: 1 - min(alpha, beta)/max(alpha, beta). Needs the CTE `integers`
+    (clv_purchase_curve_ctes). -#}
+{% macro clv_pareto_nbd_p_alive_ctes() -%}
+pnbd_points as (
+
+    {#- point_number 0: y = t_x; 1: y = T. -#}
+    select
+        triples.frequency,
+        triples.recency,
+        triples.t,
+        points.point_number,
+        case when points.point_number = 0 then triples.recency else triples.t end as y
+    from (select distinct frequency, recency, t from summary) as triples
+    cross join (select 0 as point_number union all select 1 as point_number) as points
+
+),
+
+pnbd_series_inputs as (
+
+    select
+        pnbd_points.frequency,
+        pnbd_points.recency,
+        pnbd_points.t,
+        pnbd_points.point_number,
+        case
+            when fitted.pnbd_alpha >= fitted.pnbd_beta then 1
+            else (fitted.pnbd_alpha + pnbd_points.y) / (fitted.pnbd_beta + pnbd_points.y)
+        end as branch_factor,
+        cast(1 as {{ type_double() }}) as upper_1,
+        case
+            when fitted.pnbd_alpha >= fitted.pnbd_beta then fitted.pnbd_r + pnbd_points.frequency
+            else fitted.pnbd_s + 1
+        end as upper_2,
+        fitted.pnbd_r + fitted.pnbd_s + pnbd_points.frequency + 1 as lower,
+        abs(fitted.pnbd_alpha - fitted.pnbd_beta)
+        / (greatest(fitted.pnbd_alpha, fitted.pnbd_beta) + pnbd_points.y) as z
+    from pnbd_points
+    cross join fitted
+    where fitted.clv_model = 'pareto_nbd'
+
+),
+
+{{ clv_hyp2f1_series_ctes('pnbd_series', 'pnbd_series_inputs', ['frequency', 'recency', 't', 'point_number']) }},
+
+pnbd_tails as (
+
+    select
+        pnbd_series_inputs.frequency,
+        pnbd_series_inputs.recency,
+        pnbd_series_inputs.t,
+        max(
+            case
+                when pnbd_series_inputs.point_number = 0
+                    then pnbd_series_inputs.branch_factor * coalesce(pnbd_series_sums.hyp2f1, 1)
+            end
+        ) as tail_at_recency,
+        max(
+            case
+                when pnbd_series_inputs.point_number = 1
+                    then pnbd_series_inputs.branch_factor * coalesce(pnbd_series_sums.hyp2f1, 1)
+            end
+        ) as tail_at_t
+    from pnbd_series_inputs
+    left join pnbd_series_sums
+        on
+            pnbd_series_inputs.frequency = pnbd_series_sums.frequency
+            and pnbd_series_inputs.recency = pnbd_series_sums.recency
+            and pnbd_series_inputs.t = pnbd_series_sums.t
+            and pnbd_series_inputs.point_number = pnbd_series_sums.point_number
+    group by
+        pnbd_series_inputs.frequency,
+        pnbd_series_inputs.recency,
+        pnbd_series_inputs.t
+
+),
+
+pnbd_log_odds as (
+
+    select
+        pnbd_tails.frequency,
+        pnbd_tails.recency,
+        pnbd_tails.t,
+        pnbd_tails.tail_at_t,
+        fitted.pnbd_s / (fitted.pnbd_r + fitted.pnbd_s + pnbd_tails.frequency) as weight,
+        (fitted.pnbd_r + pnbd_tails.frequency)
+        * ln((fitted.pnbd_alpha + pnbd_tails.t) / (fitted.pnbd_alpha + pnbd_tails.recency))
+        + fitted.pnbd_s
+        * ln((fitted.pnbd_beta + pnbd_tails.t) / (fitted.pnbd_beta + pnbd_tails.recency))
+        + ln(pnbd_tails.tail_at_recency) as log_dropped_term
+    from pnbd_tails
+    cross join fitted
+
+),
+
+pnbd_p_alive as (
+
+    select
+        frequency,
+        recency,
+        t,
+        case
+            when log_dropped_term > 700 then 0
+            else
+                1 / (
+                    1 + weight * ({{ clv_safe_exp('log_dropped_term') }} - tail_at_t)
+                )
+        end as p_alive
+    from pnbd_log_odds
 
 )
 {%- endmacro %}

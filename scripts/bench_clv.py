@@ -90,6 +90,7 @@ def score_ours_sql(summary: pd.DataFrame, params: dict[str, float], workdir: Pat
     parameters = pd.DataFrame([{
         "fit_id": f"{as_of}/7", "as_of_date": pd.Timestamp(as_of).date(), "time_unit_days": 7.0,
         **{k: params[k] for k in ("r", "alpha", "a", "b", "p", "q", "v")}, "status": "fitted",
+        "clv_model": "bgnbd", **dict.fromkeys(("pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta"), 1.0),
     }])
     identity = pd.DataFrame({"contact_id": summary["contact_id"], "is_canonical": True})
     with duckdb.connect(str(db)) as con:

@@ -158,6 +158,11 @@ def test_clv_models_fitted_on_the_sample(built: dict) -> None:
         accounts = con.execute("select * from account_clv").df()
         canonical = con.execute("select count(*) from int_contacts__identity where is_canonical").fetchone()[0]
     assert parameters["status"].tolist() == ["fitted"]
+    row = parameters.iloc[0]
+    assert row["clv_model_setting"] == "auto" and row["clv_model"] in clv.MODELS
+    assert row["selection_reason"].startswith("auto: ") and row["holdout_customers"] > 50
+    pareto_and_holdout = ["pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta", "holdout_bgnbd_mae", "holdout_pareto_nbd_mae"]
+    assert row[pareto_and_holdout].notna().all()
     assert len(contacts) == canonical
     assert set(contacts["clv_status"]) == {"fitted", "no_transactions"}
     numeric = contacts.select_dtypes("number").to_numpy(float)
@@ -213,7 +218,7 @@ def test_cli_fit_writes_the_same_parameters(built_copy: dict, monkeypatch, capsy
         summary = con.execute("select * from int_contacts__clv_summary").df()
     assert len(written) == 1 and written["status"].iloc[0] == "fitted"
     expected = clv.fit_parameters(summary, AS_OF, 7).iloc[0]
-    for name in ("r", "alpha", "a", "b", "p", "q", "v"):
+    for name in ("r", "alpha", "a", "b", "p", "q", "v", "pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta"):
         assert written[name].iloc[0] == pytest.approx(expected[name], rel=1e-9)
 
 
@@ -225,3 +230,88 @@ def test_cli_calibrate_reports_holdout(built: dict, monkeypatch, capsys) -> None
     out = capsys.readouterr().out
     assert "holdout repeat transactions: predicted" in out and "per customer: predicted" in out
     assert main(["clv", "calibrate", "--split-date", "2026-06-30", "--end-date", "2026-01-01"]) == 2
+
+
+# --------------------------------------------------------------------------- Pareto/NBD and the model choice
+
+
+def _pareto_nbd_transactions(n: int = 400, seed: int = 3) -> pd.DataFrame:
+    """Transaction days of customers drawn from Pareto/NBD (gamma purchase and dropout rates per
+    day), first purchases over the first 200 of 365 days."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2025-07-01")
+    rows = []
+    for number in range(n):
+        rate, death = rng.gamma(0.8, 1 / 40), rng.gamma(0.6, 1 / 150)
+        first = int(rng.integers(0, 200))
+        end = min(365, first + rng.exponential(1 / death))
+        days, now = {first}, float(first)
+        while (now := now + rng.exponential(1 / rate)) < end:
+            days.add(int(now))
+        rows += [(f"c{number:04d}", start + pd.Timedelta(days=day), 10.0 + rng.gamma(4.0, 5.0)) for day in sorted(days)]
+    return pd.DataFrame(rows, columns=["contact_id", "transaction_date", "transaction_value"])
+
+
+def test_pareto_nbd_likelihood_matches_lifetimes() -> None:
+    from lifetimes import ParetoNBDFitter
+
+    s = _summary()
+    x, tx, t = (s[c].to_numpy(float) for c in ("frequency", "recency", "t"))
+    for params in ((0.55, 10.6, 0.6, 11.7), (1.5, 20.0, 0.4, 2.0), (0.8, 5.0, 1.3, 5.0)):
+        ours = clv.pareto_nbd_log_likelihood_terms(np.array(params), x, tx, t)
+        theirs = ParetoNBDFitter._conditional_log_likelihood(np.array(params), x, tx, t)
+        np.testing.assert_allclose(ours, np.asarray(theirs, float), rtol=1e-12)
+
+
+def test_pareto_nbd_fit_is_the_maximum() -> None:
+    s = clv.summarise_transactions(_pareto_nbd_transactions(1000), "2026-06-30", 7)
+    fit = clv.fit_pareto_nbd(s["frequency"], s["recency"], s["t"])
+    assert fit.converged
+    best = np.array([fit.r, fit.alpha, fit.s, fit.beta])
+    args = (s["frequency"].to_numpy(), s["recency"].to_numpy(), s["t"].to_numpy())
+    for i in range(4):
+        for step in (0.99, 1.01):
+            moved = best.copy()
+            moved[i] *= step
+            assert clv.pareto_nbd_log_likelihood(moved, *args) < fit.log_likelihood
+
+
+def test_auto_selection_records_both_holdout_errors() -> None:
+    tx = _pareto_nbd_transactions()
+    as_of = "2026-06-30"
+    summary = clv.summarise_transactions(tx, as_of, 7)
+    row = clv.fit_parameters(summary, as_of, 7, clv_model="auto", transactions=tx, holdout_share=0.25).iloc[0]
+    assert row["status"] == "fitted" and row["clv_model_setting"] == "auto"
+    observed = (pd.Timestamp(as_of) - tx["transaction_date"].min()).days
+    split = pd.Timestamp(as_of) - pd.Timedelta(days=round(0.25 * observed))
+    assert str(row["holdout_split_date"]) == str(split.date())
+    errors = {name: row[f"holdout_{name}_mae"] for name in clv.MODELS}
+    assert all(np.isfinite(v) and v > 0 for v in errors.values())
+    assert row["clv_model"] == min(clv.MODELS, key=errors.get)
+    reason = row["selection_reason"]
+    assert reason.startswith(f"auto: {clv.MODEL_LABELS[row['clv_model']]} has the smaller holdout error")
+    for name, error in errors.items():
+        assert f"{clv.MODEL_LABELS[name]} MAE {error:.4f}" in reason
+    assert f"actual {row['holdout_actual_purchases']:.0f} repeat transactions" in reason
+    firsts = tx.groupby("contact_id")["transaction_date"].min()
+    assert row["holdout_customers"] == (firsts <= split).sum()
+    # both models are refitted on all the data, whichever scores
+    fixed = clv.fit_parameters(summary, as_of, 7, clv_model="pareto_nbd").iloc[0]
+    for name in ("r", "alpha", "a", "b", "pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta"):
+        assert row[name] == fixed[name]
+    assert fixed["clv_model"] == "pareto_nbd" and fixed["selection_reason"] == "var clv_model = pareto_nbd"
+    assert pd.isna(fixed["holdout_split_date"]) and np.isnan(fixed["holdout_bgnbd_mae"])
+
+
+def test_auto_without_a_holdout_says_why_and_uses_bgnbd() -> None:
+    tx = _pareto_nbd_transactions()
+    summary = clv.summarise_transactions(tx, "2026-06-30", 7)
+    row = clv.fit_parameters(summary, "2026-06-30", 7, clv_model="auto", transactions=None).iloc[0]
+    assert row["status"] == "fitted" and row["clv_model"] == "bgnbd"
+    assert row["selection_reason"] == (
+        "auto: holdout comparison not possible (no transactions to split); BG/NBD by default"
+    )
+    few = clv.fit_parameters(summary, "2026-06-30", 7, clv_model="auto", transactions=tx, holdout_share=0.9).iloc[0]
+    assert few["clv_model"] == "bgnbd" and "calibration part (to 2025-08-06)" in few["selection_reason"]
+    with pytest.raises(ValueError, match="clv_model must be one of"):
+        clv.fit_parameters(summary, "2026-06-30", 7, clv_model="pareto")

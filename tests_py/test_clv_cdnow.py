@@ -5,7 +5,10 @@ imported) is written as raw crm_contacts / shop_orders / shop_order_lines Parque
 and built with `dbt build -s +contact_clv` as of 1997-09-30 (a 39-week calibration period) in
 USD with weeks as the time unit. The fitted BG/NBD parameters must be the published ones:
 r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, log-likelihood -9582.4; and the Gamma-Gamma
-ones of Fader, Hardie & Lee (2005, "RFM and CLV"): p = 6.25, q = 3.74, v = 15.44.
+ones of Fader, Hardie & Lee (2005, "RFM and CLV"): p = 6.25, q = 3.74, v = 15.44; and the
+Pareto/NBD ones of the same paper: r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669,
+log-likelihood -9595.0. With the default clv_model auto the fit step compares both models on the
+last quarter of the 39 weeks and picks Pareto/NBD; contact_clv is scored with it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ AS_OF = "1997-09-30"
 PUBLISHED_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 PUBLISHED_LL = -9582.4
 PUBLISHED_GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "v": 15.44}
+PUBLISHED_PARETO_NBD = {"pnbd_r": 0.553, "pnbd_alpha": 10.578, "pnbd_s": 0.606, "pnbd_beta": 11.669}
+PUBLISHED_PARETO_NBD_LL = -9595.0
 LOADED_AT = "1998-07-01 00:00:00"
 
 
@@ -170,8 +175,41 @@ def test_zero_amount_days_count_as_transactions(cdnow_build: dict) -> None:
     assert (summary.loc[sorted(zero_customers), "historical_net_revenue"] == 0).all()
 
 
+def test_pareto_nbd_parameters_match_the_paper(cdnow_build: dict) -> None:
+    row = cdnow_build["clv_parameters"].iloc[0]
+    for name, published in PUBLISHED_PARETO_NBD.items():
+        assert abs(row[name] / published - 1) < 0.005, (name, row[name], published)
+    assert abs(row["pareto_nbd_log_likelihood"] / PUBLISHED_PARETO_NBD_LL - 1) < 0.005
+    assert round(row["pareto_nbd_log_likelihood"], 1) == PUBLISHED_PARETO_NBD_LL
+
+
+def test_pareto_nbd_parameters_match_lifetimes(cdnow_build: dict) -> None:
+    from lifetimes import ParetoNBDFitter
+
+    summary = cdnow_build["int_contacts__clv_summary"]
+    fitter = ParetoNBDFitter().fit(summary["frequency"], summary["recency"], summary["t"])
+    row = cdnow_build["clv_parameters"].iloc[0]
+    for name in ("r", "alpha", "s", "beta"):
+        assert row[f"pnbd_{name}"] == pytest.approx(fitter.params_[name], rel=2e-4)
+    assert row["pareto_nbd_log_likelihood"] >= -fitter._negative_log_likelihood_ * len(summary) - 1e-6
+
+
+def test_auto_picks_pareto_nbd_on_the_holdout(cdnow_build: dict) -> None:
+    """The last quarter of the 272 observed days (1997-07-25 to 09-30) as the holdout: both models
+    fitted on the 2,357 customers' first 204 days, judged on their 556 repeat transactions."""
+    row = cdnow_build["clv_parameters"].iloc[0]
+    assert row["clv_model_setting"] == "auto" and row["clv_model"] == "pareto_nbd"
+    assert str(row["holdout_split_date"])[:10] == "1997-07-24"
+    assert (row["holdout_customers"], row["holdout_actual_purchases"]) == (2357, 556)
+    assert row["holdout_pareto_nbd_mae"] < row["holdout_bgnbd_mae"]
+    assert row["holdout_pareto_nbd_mae"] == pytest.approx(0.2924, abs=1e-4)
+    assert row["holdout_bgnbd_mae"] == pytest.approx(0.3007, abs=1e-4)
+    assert row["selection_reason"].startswith("auto: Pareto/NBD has the smaller holdout error per customer")
+
+
 def test_scores_match_scipy(cdnow_build: dict) -> None:
-    """P(alive) and expected purchases in SQL equal the closed forms with scipy's 2F1."""
+    """P(alive) and expected purchases in SQL equal the closed forms of the selected model:
+    scipy's 2F1 for BG/NBD, lifetimes for Pareto/NBD."""
     params = cdnow_build["clv_parameters"].iloc[0]
     r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
     clv = cdnow_build["contact_clv"]
@@ -179,6 +217,17 @@ def test_scores_match_scipy(cdnow_build: dict) -> None:
     assert len(clv) == 2357
     x, t_x, t = (clv[c].to_numpy(float) for c in ("clv_frequency", "clv_recency", "clv_t"))
     horizon = 12 * 365.25 / 12 / 7
+    if params["clv_model"] == "pareto_nbd":
+        from lifetimes import ParetoNBDFitter
+
+        fitter = ParetoNBDFitter()
+        fitter.params_ = pd.Series({k: params[f"pnbd_{k}"] for k in ("r", "alpha", "s", "beta")})
+        p_alive = np.asarray(fitter.conditional_probability_alive(x, t_x, t), float)
+        expected = np.asarray(fitter.conditional_expected_number_of_purchases_up_to_time(horizon, x, t_x, t), float)
+        assert np.abs(clv["p_alive"].to_numpy() - p_alive).max() <= 5e-7
+        assert np.abs(clv["expected_purchases"].to_numpy() - expected).max() <= 5e-7
+        assert set(clv["clv_tier"]) == {"top", "high", "medium", "low"}
+        return
     odds = np.where(x > 0, a / (b + np.maximum(x, 1) - 1) * ((alpha + t) / (alpha + t_x)) ** (r + x), 0.0)
     p_alive = 1 / (1 + odds)
     z = horizon / (alpha + t + horizon)

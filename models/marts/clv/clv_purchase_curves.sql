@@ -1,6 +1,8 @@
 {#- Expected purchases of a customer who is alive, per distinct (frequency, t) of
-    int_contacts__clv_summary, under the clv_parameters fit of the as-of date (no rows when
-    there is no usable fit). contact_clv multiplies by P(alive). For month m = 1..horizon,
+    int_contacts__clv_summary, under the clv_parameters fit of the as-of date and its purchase
+    model (no rows when there is no usable fit). contact_clv multiplies by P(alive).
+    Pareto/NBD: a closed form (macros/clv.sql), horizon_z and horizon_term_count null.
+    BG/NBD: for month m = 1..horizon,
     t_m = m * 365.25/12 days in time units, z = t_m / (alpha + T + t_m) and
       E(t_m) / P(alive) = (a+b+x-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)]
     (Euler's transformation of the BG/NBD formula: the upper parameters stay small for any x).
@@ -39,7 +41,7 @@ final as (
         horizon_sizes.z as horizon_z,
         horizon_sizes.term_count as horizon_term_count
     from pair_purchases
-    inner join series_sizes as horizon_sizes
+    left join series_sizes as horizon_sizes
         on
             pair_purchases.frequency = horizon_sizes.frequency
             and pair_purchases.t = horizon_sizes.t

@@ -1,11 +1,17 @@
 {#- Historical and predictive CLV per canonical contact, as of var('as_of_date'), scored in
-    SQL from the clv_parameters row of this as-of date and time unit (see docs/clv.md).
+    SQL from the clv_parameters row of this as-of date and time unit (see docs/clv.md), with
+    its purchase model clv_model. BG/NBD:
       p_alive            1 / (1 + [x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))
       expected purchases E(t) = (a+b+x-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)]
                          * p_alive, z = t/(alpha+T+t) (Euler's transformation of the BG/NBD
                          formula); 2F1 by its power series, computed once per distinct
                          (x, T, month), stopping when the geometric tail bound
                          z^K/(1-z) < var('clv_hyp2f1_tolerance') (at most clv_hyp2f1_max_terms)
+    Pareto/NBD (macro clv_pareto_nbd_p_alive_ctes and the closed form in clv_purchase_curve_ctes):
+      p_alive            1 / (1 + s/(r+s+x) [((alpha+T)/(alpha+t_x))^(r+x) ((beta+T)/(beta+t_x))^s
+                         G(t_x) - G(T)]), G an Euler-transformed 2F1 by the same series
+      expected purchases E(t) = (r+x)(beta+T)/((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)] * p_alive
+    Both:
       spend              Gamma-Gamma (p (v + x_m mbar)) / (p x_m + q - 1); p v/(q-1) without
                          positive repeat transactions
       predicted_clv      clv_margin * spend * sum over months m = 1..clv_horizon_months of
@@ -40,6 +46,8 @@ parameter_history as (
 
 {{ clv_purchase_curve_ctes() }},
 
+{{ clv_pareto_nbd_p_alive_ctes() }},
+
 canonical_contacts as (
 
     select contact_id
@@ -72,8 +80,10 @@ scored as (
     select
         customers.*,
         current_fit.fit_status,
+        fitted.clv_model,
+        pnbd_p_alive.p_alive as pnbd_p_alive,
         case
-            when customers.frequency > 0
+            when fitted.clv_model = 'bgnbd' and customers.frequency > 0
                 then
                     ln(fitted.a) - ln(fitted.b + customers.frequency - 1)
                     + (fitted.r + customers.frequency)
@@ -102,6 +112,11 @@ scored as (
         on
             customers.frequency = pair_purchases.frequency
             and customers.t = pair_purchases.t
+    left join pnbd_p_alive
+        on
+            customers.frequency = pnbd_p_alive.frequency
+            and customers.recency = pnbd_p_alive.recency
+            and customers.t = pnbd_p_alive.t
 
 ),
 
@@ -115,6 +130,7 @@ predicted as (
             else coalesce(scored.fit_status, 'not_fitted')
         end as clv_status,
         case
+            when scored.clv_model = 'pareto_nbd' then scored.pnbd_p_alive
             when scored.log_dropout_odds is null then 1
             when scored.log_dropout_odds > 700 then 0
             else 1 / (1 + exp(scored.log_dropout_odds))

@@ -36,7 +36,22 @@ with fits as (
             cast(null as boolean) as converged,
             cast(null as {{ dbt.type_string() }}) as status,
             cast(null as {{ dbt.type_string() }}) as message,
-            cast(null as {{ dbt.type_timestamp() }}) as fitted_at
+            cast(null as {{ dbt.type_timestamp() }}) as fitted_at,
+            cast(null as {{ type_double() }}) as pnbd_r,
+            cast(null as {{ type_double() }}) as pnbd_alpha,
+            cast(null as {{ type_double() }}) as pnbd_s,
+            cast(null as {{ type_double() }}) as pnbd_beta,
+            cast(null as {{ type_double() }}) as pareto_nbd_log_likelihood,
+            cast(null as {{ dbt.type_string() }}) as clv_model,
+            cast(null as {{ dbt.type_string() }}) as clv_model_setting,
+            cast(null as {{ dbt.type_string() }}) as selection_reason,
+            cast(null as date) as holdout_split_date,
+            cast(null as {{ dbt.type_bigint() }}) as holdout_customers,
+            cast(null as {{ type_double() }}) as holdout_actual_purchases,
+            cast(null as {{ type_double() }}) as holdout_bgnbd_purchases,
+            cast(null as {{ type_double() }}) as holdout_pareto_nbd_purchases,
+            cast(null as {{ type_double() }}) as holdout_bgnbd_mae,
+            cast(null as {{ type_double() }}) as holdout_pareto_nbd_mae
         {#- no rows: the fit table does not exist yet #}
         from {{ ref('int_contacts__clv_summary') }}
         where 1 = 0
@@ -65,7 +80,22 @@ final as (
         converged,
         status,
         message,
-        fitted_at
+        fitted_at,
+        cast(pnbd_r as {{ type_double() }}) as pnbd_r,
+        cast(pnbd_alpha as {{ type_double() }}) as pnbd_alpha,
+        cast(pnbd_s as {{ type_double() }}) as pnbd_s,
+        cast(pnbd_beta as {{ type_double() }}) as pnbd_beta,
+        cast(pareto_nbd_log_likelihood as {{ type_double() }}) as pareto_nbd_log_likelihood,
+        clv_model,
+        clv_model_setting,
+        selection_reason,
+        cast(holdout_split_date as date) as holdout_split_date,
+        cast(holdout_customers as {{ dbt.type_bigint() }}) as holdout_customers,
+        cast(holdout_actual_purchases as {{ type_double() }}) as holdout_actual_purchases,
+        cast(holdout_bgnbd_purchases as {{ type_double() }}) as holdout_bgnbd_purchases,
+        cast(holdout_pareto_nbd_purchases as {{ type_double() }}) as holdout_pareto_nbd_purchases,
+        cast(holdout_bgnbd_mae as {{ type_double() }}) as holdout_bgnbd_mae,
+        cast(holdout_pareto_nbd_mae as {{ type_double() }}) as holdout_pareto_nbd_mae
     from fits
 
 )

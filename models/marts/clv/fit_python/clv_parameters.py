@@ -19,10 +19,18 @@ def _as_of(summary, configured):
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", unique_key="fit_id", incremental_strategy="delete+insert")
+    dbt.config(
+        materialized="incremental",
+        unique_key="fit_id",
+        incremental_strategy="delete+insert",
+        on_schema_change="append_new_columns",
+    )
     from custseg.clv import MinimumData, fit_parameters
 
     summary = dbt.ref("int_contacts__clv_summary").df()
+    clv_model = str(dbt.config.get("clv_model"))
+    # The holdout comparison of clv_model auto needs the transaction days.
+    transactions = dbt.ref("int_orders__clv_transactions").df() if clv_model == "auto" else None
     rules = MinimumData(
         min_customers=int(dbt.config.get("clv_min_customers")),
         min_repeat_customers=int(dbt.config.get("clv_min_repeat_customers")),
@@ -33,7 +41,13 @@ def model(dbt, session):
         as_of_date=_as_of(summary, dbt.config.get("clv_as_of_date")),
         time_unit_days=float(dbt.config.get("clv_time_unit_days")),
         rules=rules,
+        clv_model=clv_model,
+        transactions=transactions,
+        holdout_share=float(dbt.config.get("clv_holdout_share")),
     )
     return session.from_df(parameters).project(
-        "* replace (cast(as_of_date as date) as as_of_date, cast(fitted_at as timestamp) as fitted_at)"
+        "* replace (cast(as_of_date as date) as as_of_date, cast(fitted_at as timestamp) as fitted_at,"
+        " cast(clv_model as varchar) as clv_model, cast(selection_reason as varchar) as selection_reason,"
+        " cast(holdout_split_date as date) as holdout_split_date,"
+        " cast(holdout_customers as bigint) as holdout_customers)"
     )
