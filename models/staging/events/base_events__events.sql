@@ -144,20 +144,24 @@ numbered_raw_deliveries as (
     recomputed_existing as (
 
         select
-            raw_event_id,
-            raw_contact_id,
-            raw_email,
-            raw_anonymous_id,
-            raw_event_type,
-            raw_properties,
-            occurred_at,
-            received_at,
-            row_hash,
-            row_ordinal
+            existing_before_window.raw_event_id,
+            existing_before_window.raw_contact_id,
+            existing_before_window.raw_email,
+            existing_before_window.raw_anonymous_id,
+            existing_before_window.raw_event_type,
+            existing_before_window.raw_properties,
+            existing_before_window.occurred_at,
+            existing_before_window.received_at,
+            existing_before_window.row_hash,
+            existing_before_window.row_ordinal
         from existing_before_window
+        left join revalidated_existing
+            on existing_before_window.row_fingerprint = revalidated_existing.row_fingerprint
+        left join recomputed_event_ids
+            on existing_before_window.event_id = recomputed_event_ids.event_id
         where
-            row_fingerprint in (select row_fingerprint from revalidated_existing)
-            or event_id in (select event_id from recomputed_event_ids where event_id is not null)
+            revalidated_existing.row_fingerprint is not null
+            or recomputed_event_ids.event_id is not null
 
     ),
 
