@@ -124,7 +124,8 @@ def _prepare(database: Path, rows: list[tuple]) -> None:
 
 
 def _run(env: dict[str, str], *extra: str) -> None:
-    run_dbt(["run", "--select", *MODELS, "--vars", f"{{as_of_date: '{AS_OF}', events_load_time: '{AS_OF} 00:00:00'}}", *extra], env)
+    dbt_vars = f"{{as_of_date: '{AS_OF}', events_load_time: '{AS_OF} 00:00:00'}}"
+    run_dbt(["run", "--select", *MODELS, "--vars", dbt_vars, *extra], env)
 
 
 def _snapshot(database: Path) -> dict[str, list[tuple]]:

@@ -107,7 +107,8 @@ class Project:
         with _environment(env):
             result = self.runner.invoke(args, project_dir=str(PROJECT_DIR))
         _release_duckdb()
-        failed = [r.node.name for r in getattr(result.result, "results", []) if getattr(r.status, "value", r.status) != "success"]
+        results = getattr(result.result, "results", [])
+        failed = [r.node.name for r in results if getattr(r.status, "value", r.status) != "success"]
         assert result.success and not failed, f"dbt {' '.join(args)} on {database}: {failed} {result.exception}"
 
     def run(self, warehouse: str, load_time: datetime, full_refresh: bool) -> None:
@@ -195,34 +196,44 @@ class Sequence:
     def batch(self, batch: int) -> list[tuple]:
         rng, now = self.rng, self.load_time(batch)
         if batch == 0:
-            rows = [self._new(START + timedelta(seconds=rng.randint(0, 6 * 86400))) for _ in range(rng.randint(200, 300))]
+            count = rng.randint(200, 300)
+            rows = [self._new(START + timedelta(seconds=rng.randint(0, 6 * 86400))) for _ in range(count)]
             self.rows += rows
             return rows
         previous = self.load_time(batch - 1)
+        # rows received before this point may lie before the run's window; a batch holding
+        # such rows makes the run re-read every raw event (the late-load guard), so only some
+        # batches do, and the others exercise the windowed run
+        inside = previous - timedelta(hours=LOOKBACK_HOURS - 12)
+        beyond = rng.random() < 0.3
         rows = [self._new(previous + timedelta(seconds=rng.randint(1, 3 * 86400))) for _ in range(rng.randint(30, 60))]
         for _ in range(rng.randint(2, 6)):  # late, inside the lookback
-            rows.append(self._new(previous - timedelta(hours=rng.uniform(0, LOOKBACK_HOURS - 6))))
-        for _ in range(rng.randint(0, 3)):  # late, beyond the lookback
+            rows.append(self._new(previous - timedelta(hours=rng.uniform(0, LOOKBACK_HOURS - 12))))
+        for _ in range(rng.randint(1, 3) if beyond else 0):  # late, beyond the lookback
             rows.append(self._new(previous - timedelta(hours=rng.uniform(LOOKBACK_HOURS + 6, 400))))
-        for _ in range(rng.randint(3, 8)):  # redeliveries of earlier rows
+        for _ in range(rng.randint(3, 8)):  # redeliveries of earlier rows (of any age)
             old = list(rng.choice(self.rows))
             kind = rng.choice(["identical", "later", "earlier", "changed_later", "changed_earlier"])
-            if kind in ("later", "changed_later") and old[2] is not None and old[2] < FAR_FUTURE - timedelta(days=9):
-                old[2] = old[2] + timedelta(hours=rng.uniform(1, 100))
-            elif kind in ("earlier", "changed_earlier") and old[2] is not None and old[2] > FAR_PAST + timedelta(days=9):
+            if old[2] is None or old[2] >= FAR_FUTURE - timedelta(days=9) or old[2] <= FAR_PAST + timedelta(days=9):
+                kind = "identical" if beyond else "changed_later"
+                old[2] = old[2] if beyond else previous
+            if kind in ("later", "changed_later"):
+                old[2] = max(old[2] + timedelta(hours=rng.uniform(1, 100)), old[2] if beyond else inside)
+            elif kind in ("earlier", "changed_earlier"):
                 old[2] = old[2] - timedelta(hours=rng.uniform(0.5, 200))
+            if not beyond and old[2] < inside:
+                old[2] = inside + timedelta(seconds=rng.randint(0, 3600))
             if kind.startswith("changed"):
                 old[7] = json.dumps({"url": f"https://x.com/changed/{rng.randint(0, 9)}"})
                 old[3] = rng.choice([old[3], self._contact()])
             rows.append(tuple(old))
         if rng.random() < 0.6:  # far future (valid otherwise)
             rows.append(self._new(FAR_FUTURE - timedelta(seconds=rng.randint(0, 3))))
-        if rng.random() < 0.5:  # occurred or received in 1900
+        if rng.random() < 0.5:  # occurred in 1900 (received in 1900 too in a batch loading late rows)
             row = list(self._new(previous + timedelta(hours=1)))
-            if rng.random() < 0.5:
-                row[1] = FAR_PAST
-            else:
-                row[1] = row[2] = FAR_PAST + timedelta(hours=rng.randint(0, 9))
+            row[1] = FAR_PAST
+            if beyond:
+                row[2] = FAR_PAST + timedelta(hours=rng.randint(0, 9))
             rows.append(tuple(row))
         for _ in range(rng.randint(0, 3)):  # just after this run's load time: future until the next run
             rows.append(self._new(now + timedelta(hours=rng.uniform(1.5, 30))))
@@ -289,4 +300,11 @@ def test_incremental_runs_equal_full_refresh_over_random_sequences(project: Proj
                 raise AssertionError(f"seed {seed}, batch {batch}: {error}") from error
             if batch > 0:
                 _check(project, sequence, batch)
-    print(f"{len(SEEDS)} sequences of {BATCHES + 1} loads in {time.monotonic() - started:.0f} s")
+    runs = len(SEEDS) * BATCHES
+    log = (project.template.parent / "logs" / "dbt.log").read_text(errors="replace")
+    widened = log.count("were loaded later than var(events_lookback_hours)")
+    print(
+        f"{len(SEEDS)} sequences of {BATCHES + 1} loads in {time.monotonic() - started:.0f} s; "
+        f"{widened} of {runs} incremental runs re-read every raw event (late loads), the others their window"
+    )
+    assert 0 < widened < runs / 2, f"{widened} of {runs} incremental runs widened: the mix no longer tests both paths"

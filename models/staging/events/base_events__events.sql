@@ -204,8 +204,8 @@ validated as (
                 then 'missing_required_field'
             when
                 not {{ staging_is_valid_id('cleaned.event_id') }}
-                or (cleaned.contact_id is not null and not {{ staging_is_valid_id('cleaned.contact_id') }})
-                or (cleaned.anonymous_id is not null and not {{ staging_is_valid_id('cleaned.anonymous_id') }})
+                or not {{ staging_is_valid_id("coalesce(cleaned.contact_id, 'none')") }}
+                or not {{ staging_is_valid_id("coalesce(cleaned.anonymous_id, 'none')") }}
                 then 'invalid_id'
             when
                 cleaned.occurred_at < {{ events_min_timestamp() }}
@@ -294,22 +294,30 @@ final as (
             case when delivery_rank > 1 then 'duplicate' end
         ) as reject_reason,
 
-        -- properties and dates of staged deliveries
-        case when validation_reason is null then {{ json_extract_string('properties', 'url') }} end as url,
+        -- properties of deliveries that passed validation (JSON checked), dates
         case
-            when validation_reason is null then {{ json_extract_string('properties', 'content_topic') }}
+            when validation_reason is null
+                then {{ json_extract_string('properties', 'url') }}
+        end as url,
+        case
+            when validation_reason is null
+                then {{ json_extract_string('properties', 'content_topic') }}
         end as content_topic,
         case
-            when validation_reason is null then {{ json_extract_string('properties', 'campaign') }}
+            when validation_reason is null
+                then {{ json_extract_string('properties', 'campaign') }}
         end as campaign,
         case
-            when validation_reason is null then {{ json_extract_string('properties', 'feature') }}
+            when validation_reason is null
+                then {{ json_extract_string('properties', 'feature') }}
         end as feature,
         case
-            when validation_reason is null then {{ json_extract_string('properties', 'ticket_priority') }}
+            when validation_reason is null
+                then {{ json_extract_string('properties', 'ticket_priority') }}
         end as ticket_priority,
         case
-            when validation_reason is null then {{ json_extract_string('properties', 'account_id') }}
+            when validation_reason is null
+                then {{ json_extract_string('properties', 'account_id') }}
         end as properties_account_id,
         cast(occurred_at as date) as event_date,
         cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as event_month,
