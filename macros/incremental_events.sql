@@ -118,8 +118,10 @@
 
     Late-load guard: the target holds one row per raw delivery, so the raw rows received
     before the window start and the target's rows before it must be as many. When they
-    differ, some raw row landed later than the lookback (or raw rows were removed): the run
-    re-reads every raw row (a correct, slower run) and logs a warning. -#}
+    differ, some raw row landed later than the lookback: the run re-reads every raw row (a
+    correct, slower run) and logs a warning. The raw table is append-only: a run never
+    removes a delivery that disappeared from it (the counts then differ on every run and the
+    warning says to run --full-refresh). -#}
 {% macro incremental_events_window_start(raw_relation) -%}
     {%- set start_sql -%}
         (
@@ -154,7 +156,8 @@
             ~ start_value ~ ' (the lookback window start) but the model holds ' ~ counts[1]
             ~ ': events were loaded later than var(events_lookback_hours) allows. This run'
             ~ ' re-reads every raw event (slower, but nothing is lost); raise the lookback'
-            ~ ' if such late loads are normal.'
+            ~ ' if such late loads are normal. If raw events were deleted instead, run'
+            ~ ' this model with --full-refresh.'
         ) -%}
         {{ return(none) }}
     {%- endif -%}
