@@ -38,9 +38,10 @@
 {%- endmacro %}
 
 {#- An identifier is well formed when it only holds letters, digits, '_', '-' and '.'
-    (no spaces or other punctuation). Expects an already trimmed value. -#}
+    (no spaces or other punctuation), at most 64 characters. Expects an already trimmed
+    value. -#}
 {% macro staging_is_valid_id(expression) -%}
-    coalesce({{ staging_regexp_like(expression, '^[A-Za-z0-9_.-]+$') }}, false)
+    coalesce({{ staging_regexp_like(expression, '^[A-Za-z0-9_.-]{1,64}$') }}, false)
 {%- endmacro %}
 
 {#- True when text that is not blank does not parse as a whole number

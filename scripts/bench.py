@@ -582,7 +582,7 @@ def render_markdown(results: dict[str, Any], template: str) -> str:
                          f"{full['elapsed_time']:.1f} s; models {full['model_seconds']:.1f} s, "
                          f"tests {full['test_seconds']:.1f} s summed over nodes), statuses "
                          f"{full['statuses']}, exit code {full['returncode']}.")
-            parts += ["", "Rows per layer (tables only; views such as base_events__events are "
+            parts += ["", "Rows per layer (tables only; views such as stg_events__events are "
                       "not counted):", "", "| layer | tables | rows |", "|---|---|---|"]
             for layer, entry in sorted(res["rows_per_layer"].items()):
                 parts.append(f"| {layer} | {entry['tables']} | {entry['rows']:,} |")

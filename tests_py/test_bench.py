@@ -133,7 +133,7 @@ def test_run_summary_layers_and_report_lines(built: dict, floor_db: Path, tmp_pa
     rows = bench.table_rows(built["db"])
     per_layer = bench.rows_per_layer(rows, layers)
     assert {"staging", "intermediate", "marts"} <= set(per_layer)
-    assert per_layer["staging"]["rows"] >= rows["stg_events__events"] > 0
+    assert per_layer["staging"]["rows"] >= rows["base_events__events"] > 0
     import json
 
     run_results = json.loads((target / "run_results.json").read_text())
@@ -142,7 +142,7 @@ def test_run_summary_layers_and_report_lines(built: dict, floor_db: Path, tmp_pa
     times = [m["seconds"] for m in summary["slowest"]]
     assert times == sorted(times, reverse=True)
     incremental = bench.incremental_models(target)
-    assert {"stg_events__events", "stg_events__events_rejected"} <= set(incremental)
+    assert "base_events__events" in incremental
 
     floor_rows = bench.table_rows(floor_db)
     results = {

@@ -3,8 +3,8 @@
 Raw events arrive in two loads. The second load holds events received after the first load's
 watermark, plus rows received within the lookback window before it (loaded late), which is the
 case the lookback exists for. Incremental runs (load 1, then load 1 + 2, then a no-op rerun) go
-into one DuckDB file, a full refresh over load 1 + 2 into another; both event tables must hold
-exactly the same rows (EXCEPT ALL both ways, equal counts).
+into one DuckDB file, a full refresh over load 1 + 2 into another; the event table and its two
+views must hold exactly the same rows (sorted row lists).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ MODELS = [
     "stg_events__events",
     "stg_events__events_rejected",
 ]
-TABLES = ["stg_events__events", "stg_events__events_rejected"]
+TABLES = ["base_events__events", "stg_events__events", "stg_events__events_rejected"]
 
 # (event_id, occurred_at, received_at, contact_id, email, anonymous_id, event_type, properties)
 LOAD_1 = [
@@ -124,7 +124,8 @@ def _prepare(database: Path, rows: list[tuple]) -> None:
 
 
 def _run(env: dict[str, str], *extra: str) -> None:
-    run_dbt(["run", "--select", *MODELS, "--vars", f"{{as_of_date: '{AS_OF}'}}", *extra], env)
+    dbt_vars = f"{{as_of_date: '{AS_OF}', events_load_time: '{AS_OF} 00:00:00'}}"
+    run_dbt(["run", "--select", *MODELS, "--vars", dbt_vars, *extra], env)
 
 
 def _snapshot(database: Path) -> dict[str, list[tuple]]:
@@ -153,27 +154,19 @@ def test_incremental_equals_full_refresh(tmp_path: Path) -> None:
     _prepare(full_db, LOAD_1 + LOAD_2)
     _run(full_env, "--full-refresh")
 
-    with duckdb.connect() as con:
-        con.execute(f"attach '{inc_db}' as inc (read_only)")
-        con.execute(f"attach '{full_db}' as fr (read_only)")
-        for table in TABLES:
-            inc_count = con.execute(f"select count(*) from inc.main.{table}").fetchone()[0]
-            full_count = con.execute(f"select count(*) from fr.main.{table}").fetchone()[0]
-            assert inc_count == full_count, f"{table}: {inc_count} incremental vs {full_count} full rows"
-            for left, right in (("inc", "fr"), ("fr", "inc")):
-                diff = con.execute(
-                    f"select * from {left}.main.{table} except all select * from {right}.main.{table}"
-                ).fetchall()
-                assert diff == [], f"{table}: rows in {left} but not in {right}: {diff}"
+    refreshed = _snapshot(full_db)
+    for table in TABLES:
+        assert after_load_2[table] == refreshed[table], f"{table}: incremental differs from full refresh"
 
+    with duckdb.connect(str(inc_db), read_only=True) as con:
         # nothing lost: every raw row is staged or rejected (duplicates included)
         raw_rows = len(LOAD_1) + len(LOAD_2)
-        staged, rejected = (con.execute(f"select count(*) from inc.main.{t}").fetchone()[0] for t in TABLES[:2])
+        staged, rejected = (con.execute(f"select count(*) from main.{t}").fetchone()[0] for t in TABLES[1:])
         assert staged + rejected == raw_rows
 
         # the rules themselves
         winners = dict(
-            con.execute("select event_id, cast(received_at as varchar) from inc.main.stg_events__events").fetchall()
+            con.execute("select event_id, cast(received_at as varchar) from main.stg_events__events").fetchall()
         )
         assert winners["e2"] == "2026-06-01 11:00:05"
         assert winners["e4"] == "2026-05-20 08:00:01"
@@ -183,7 +176,7 @@ def test_incremental_equals_full_refresh(tmp_path: Path) -> None:
         assert sorted(winners) == ["e1", "e15", "e16", "e2", "e3", "e4", "e5", "e7", "e8", "e9"]
         reasons = dict(
             con.execute(
-                "select reject_reason, count(*) from inc.main.stg_events__events_rejected group by reject_reason"
+                "select reject_reason, count(*) from main.stg_events__events_rejected group by reject_reason"
             ).fetchall()
         )
         assert reasons == {

@@ -1,73 +1,193 @@
-{#- One row per raw event delivery: raw columns kept as raw_<column> (timestamps are
-    already typed and keep their names), normalised columns under their staging names,
-    and reject_reason for the row-level checks, in priority order (first failing wins):
+{#- One row per raw event delivery, with its final fate. Each raw row is validated and
+    fingerprinted once, here; stg_events__events (reject_reason null) and
+    stg_events__events_rejected (reject_reason not null) are views over this table.
+
+    Columns: the raw text (raw_ columns; timestamps are typed in the raw table and keep
+    their names), the normalised columns and extracted JSON properties stg_events__events
+    exposes, validation_reason (the row-level checks) and reject_reason (the fate).
+    Row-level checks, in priority order (first failing wins):
       1 missing_required_field  event_id, occurred_at, received_at or event_type missing
-      2 invalid_value           event_type not one of the known types
-      3 future_timestamp        occurred_at later than received_at + events_max_clock_skew_minutes
-      4 malformed_json          properties given but not valid JSON
-      5 orphan_foreign_key      contact_id given but not a staged contact
-    row_ordinal numbers byte-identical deliveries (1, 2, ...), so (row_hash, row_ordinal)
-    identifies a raw row. A view whose one window is partitioned by received_at (row_hash
-    covers received_at, so the groups are those of row_hash alone): the incremental models'
-    received_at window filter still reaches the raw table. Deduplication ('duplicate')
-    happens in those models. -#}
+      2 invalid_id              event_id, contact_id or anonymous_id not id-shaped
+                                (staging_is_valid_id: letters, digits, _ - . ; at most 64)
+      3 out_of_range            occurred_at or received_at before var plausible_min_timestamp
+      4 invalid_value           event_type not one of the known types
+      5 future_timestamp        occurred_at later than received_at + the clock skew, or
+                                received_at later than the run's load time (var
+                                events_load_time, empty = run start) + the clock skew
+      6 malformed_json          properties given but not valid JSON
+      7 orphan_foreign_key      contact_id given but not a staged contact
+    Then 'duplicate': a delivery that passes every check but is not the first of its event_id
+    (earliest received_at, then row_hash, then row_ordinal). An email that is not usable
+    (control character or space inside, not shaped like an email) is nulled, not rejected:
+    it is an optional identity hint on an event that is otherwise valid.
 
-{{ config(materialized='view') }}
+    Incremental (delete+insert on row_fingerprint; on Spark insert_overwrite of the
+    received_month partitions a run touches). A run recomputes and re-emits:
+      a) the raw rows received since the window start (macros/incremental_events.sql) and
+         the raw rows without received_at;
+      b) rows of the target before the window whose fate can change with no new raw row:
+         orphans whose contact is now staged, staged or duplicate deliveries whose contact
+         is no longer staged, future_timestamp rows (time moves on); re-validated from the
+         raw columns the target keeps;
+      c) every delivery in the target of an event_id of a) or b), so the duplicate ranking
+         is recomputed among all deliveries of that event.
+    Everything else in the target is final. Same table as a full refresh (tested by
+    tests_py/test_events_incremental.py and test_events_random_sequences.py). -#}
 
-{%- set event_types = [
-    'page_view', 'email_sent', 'email_open', 'email_click', 'email_unsubscribe',
-    'email_bounce', 'form_submit', 'product_login', 'feature_used', 'support_ticket',
-] %}
+{{
+    config(
+        materialized='incremental',
+        unique_key='row_fingerprint',
+        incremental_strategy=incremental_strategy_for_events(),
+        partition_by=incremental_events_partition_by('received_month'),
+        on_schema_change='fail',
+    )
+}}
+
+{%- set window_start = none -%}
+{%- if is_incremental() -%}
+    {%- set window_start = incremental_events_window_start(source('events', 'events')) -%}
+{%- endif -%}
+{%- set max_received = dbt.dateadd(
+    'minute', var('events_max_clock_skew_minutes') | int, events_load_time()
+) %}
 
 with source as (
 
     select * from {{ source('events', 'events') }}
-
-),
-
-contacts as (
-
-    select * from {{ ref('stg_crm__contacts') }}
+    {% if window_start is not none %}
+        where received_at >= {{ window_start }} or received_at is null
+    {% endif %}
 
 ),
 
 staged_contact_ids as (
 
-    select distinct contact_id from contacts
+    select distinct contact_id from {{ ref('stg_crm__contacts') }}
 
 ),
 
-cleaned as (
+raw_deliveries as (
 
     select
-        -- raw text as received
         event_id as raw_event_id,
         contact_id as raw_contact_id,
         email as raw_email,
         anonymous_id as raw_anonymous_id,
         event_type as raw_event_type,
         properties as raw_properties,
-
-        -- ids
-        {{ staging_blank_to_null('event_id') }} as event_id,
-        {{ staging_blank_to_null('contact_id') }} as contact_id,
-        {{ staging_blank_to_null('anonymous_id') }} as anonymous_id,
-
-        -- attributes
-        lower({{ staging_blank_to_null('email') }}) as email_normalized,
-        lower({{ staging_blank_to_null('event_type') }}) as event_type,
-        {{ staging_blank_to_null('properties') }} as properties,
-
-        -- timestamps (typed in the raw table)
         occurred_at,
         received_at,
-
         {{ staging_row_hash([
             'event_id', 'occurred_at', 'received_at', 'contact_id', 'email',
             'anonymous_id', 'event_type', 'properties',
         ]) }} as row_hash
-
     from source
+
+),
+
+numbered_raw_deliveries as (
+
+    -- byte-identical rows share received_at, so each group lies wholly inside or
+    -- wholly outside the window
+    select
+        *,
+        row_number() over (
+            partition by received_at, row_hash
+            order by received_at
+        ) as row_ordinal
+    from raw_deliveries
+
+),
+
+{% if is_incremental() %}
+
+    existing_before_window as (
+
+        select * from {{ this }}
+        {% if window_start is not none %}
+            where received_at < {{ window_start }}
+        {% else %}
+            where 1 = 0
+        {% endif %}
+
+    ),
+
+    revalidated_existing as (
+
+        select existing_before_window.row_fingerprint, existing_before_window.event_id
+        from existing_before_window
+        left join staged_contact_ids
+            on existing_before_window.contact_id = staged_contact_ids.contact_id
+        where
+            existing_before_window.validation_reason = 'future_timestamp'
+            or (
+                existing_before_window.validation_reason = 'orphan_foreign_key'
+                and staged_contact_ids.contact_id is not null
+            )
+            or (
+                existing_before_window.validation_reason is null
+                and existing_before_window.contact_id is not null
+                and staged_contact_ids.contact_id is null
+            )
+
+    ),
+
+    recomputed_event_ids as (
+
+        select {{ staging_blank_to_null('raw_event_id') }} as event_id from raw_deliveries
+        union
+        select event_id from revalidated_existing
+
+    ),
+
+    recomputed_existing as (
+
+        select
+            existing_before_window.raw_event_id,
+            existing_before_window.raw_contact_id,
+            existing_before_window.raw_email,
+            existing_before_window.raw_anonymous_id,
+            existing_before_window.raw_event_type,
+            existing_before_window.raw_properties,
+            existing_before_window.occurred_at,
+            existing_before_window.received_at,
+            existing_before_window.row_hash,
+            existing_before_window.row_ordinal
+        from existing_before_window
+        left join revalidated_existing
+            on existing_before_window.row_fingerprint = revalidated_existing.row_fingerprint
+        left join recomputed_event_ids
+            on existing_before_window.event_id = recomputed_event_ids.event_id
+        where
+            revalidated_existing.row_fingerprint is not null
+            or recomputed_event_ids.event_id is not null
+
+    ),
+
+{% endif %}
+
+deliveries as (
+
+    select * from numbered_raw_deliveries
+    {% if is_incremental() %}
+        union all
+        select * from recomputed_existing
+    {% endif %}
+
+),
+
+cleaned as (
+
+    select
+        deliveries.*,
+        {{ staging_blank_to_null('raw_event_id') }} as event_id,
+        {{ staging_blank_to_null('raw_contact_id') }} as contact_id,
+        {{ staging_blank_to_null('raw_anonymous_id') }} as anonymous_id,
+        {{ events_email_normalized('raw_email') }} as email_normalized,
+        lower({{ staging_blank_to_null('raw_event_type') }}) as event_type,
+        {{ staging_blank_to_null('raw_properties') }} as properties
+    from deliveries
 
 ),
 
@@ -83,8 +203,17 @@ validated as (
                 or cleaned.event_type is null
                 then 'missing_required_field'
             when
+                not {{ staging_is_valid_id('cleaned.event_id') }}
+                or not {{ staging_is_valid_id("coalesce(cleaned.contact_id, 'none')") }}
+                or not {{ staging_is_valid_id("coalesce(cleaned.anonymous_id, 'none')") }}
+                then 'invalid_id'
+            when
+                cleaned.occurred_at < {{ events_min_timestamp() }}
+                or cleaned.received_at < {{ events_min_timestamp() }}
+                then 'out_of_range'
+            when
                 cleaned.event_type not in (
-                    {%- for event_type in event_types %}
+                    {%- for event_type in events_known_types() %}
                         '{{ event_type }}'{{ ',' if not loop.last }}
                     {%- endfor %}
                 )
@@ -95,6 +224,7 @@ validated as (
                     var('events_max_clock_skew_minutes') | int,
                     'cleaned.received_at',
                 ) }}
+                or cleaned.received_at > {{ max_received }}
                 then 'future_timestamp'
             when
                 cleaned.properties is not null
@@ -104,23 +234,101 @@ validated as (
                 cleaned.contact_id is not null
                 and staged_contact_ids.contact_id is null
                 then 'orphan_foreign_key'
-        end as reject_reason
+        end as validation_reason
     from cleaned
     left join staged_contact_ids
         on cleaned.contact_id = staged_contact_ids.contact_id
 
 ),
 
-numbered as (
+ranked as (
 
     select
-        *,
-        row_number() over (
-            partition by received_at, row_hash
-            order by received_at
-        ) as row_ordinal
+        validated.*,
+        case
+            when validated.validation_reason is null
+                then row_number() over (
+                    partition by validated.event_id, validated.validation_reason
+                    order by {{ incremental_events_delivery_order('validated') }}
+                )
+        end as delivery_rank
     from validated
+
+),
+
+final as (
+
+    select
+        -- raw columns as received
+        raw_event_id,
+        raw_contact_id,
+        raw_email,
+        raw_anonymous_id,
+        raw_event_type,
+        raw_properties,
+        occurred_at,
+        received_at,
+
+        -- normalised
+        event_id,
+        contact_id,
+        anonymous_id,
+        email_normalized,
+        event_type,
+        properties,
+
+        -- identity of the raw row
+        row_hash,
+        row_ordinal,
+        {{ dbt.hash(dbt.concat([
+            "coalesce(raw_event_id, '')", "'|'",
+            "coalesce(cast(received_at as " ~ dbt.type_string() ~ "), '')", "'|'",
+            'row_hash', "'|'",
+            'cast(row_ordinal as ' ~ dbt.type_string() ~ ')',
+        ])) }} as row_fingerprint,
+
+        -- fate
+        validation_reason,
+        coalesce(
+            validation_reason,
+            case when delivery_rank > 1 then 'duplicate' end
+        ) as reject_reason,
+
+        -- properties of deliveries that passed validation (JSON checked), dates
+        case
+            when validation_reason is null
+                then {{ json_extract_string('properties', 'url') }}
+        end as url,
+        case
+            when validation_reason is null
+                then {{ json_extract_string('properties', 'content_topic') }}
+        end as content_topic,
+        case
+            when validation_reason is null
+                then {{ json_extract_string('properties', 'campaign') }}
+        end as campaign,
+        case
+            when validation_reason is null
+                then {{ json_extract_string('properties', 'feature') }}
+        end as feature,
+        case
+            when validation_reason is null
+                then {{ json_extract_string('properties', 'ticket_priority') }}
+        end as ticket_priority,
+        case
+            when validation_reason is null
+                then {{ json_extract_string('properties', 'account_id') }}
+        end as properties_account_id,
+        cast(occurred_at as date) as event_date,
+        cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as event_month,
+
+        -- partition column on Spark (rows without received_at: 1900-01-01)
+        cast({{ dbt.date_trunc(
+            'month', "coalesce(received_at, cast('1900-01-01' as " ~ dbt.type_timestamp() ~ "))"
+        ) }} as date) as received_month
+
+    from ranked
 
 )
 
-select * from numbered
+{{ incremental_events_select('final', 'partitions_of_key', 'row_fingerprint', 'received_month') }}
