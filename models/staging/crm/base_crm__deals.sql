@@ -15,6 +15,27 @@
      10 duplicate               valid, but another valid row with the same deal_id wins
                                 (latest _loaded_at, then row hash; deals carry no updated_at) -#}
 
+{%- set columns = [
+    {'name': 'deal_id', 'type': 'id', 'required': true, 'key': true},
+    {'name': 'account_id', 'type': 'id', 'required': true, 'fk': 'staged_account_id'},
+    {'name': 'contact_id', 'type': 'id', 'fk': 'staged_contact_id'},
+    {
+        'name': 'deal_stage', 'type': 'category', 'snake': true, 'required': true,
+        'accepted': [
+            'prospecting', 'qualification', 'proposal', 'negotiation',
+            'closed_won', 'closed_lost',
+        ],
+    },
+    {'name': 'amount', 'type': 'amount', 'required': true, 'sign': 'positive'},
+    {
+        'name': 'currency', 'type': 'currency', 'required': true,
+        'lookup': 'amount_units_per_usd',
+    },
+    {'name': 'created_at', 'type': 'timestamp', 'required': true},
+    {'name': 'closed_at', 'type': 'timestamp'},
+    {'name': 'is_won', 'type': 'boolean', 'as': 'parsed_is_won'},
+] %}
+
 with source as (
 
     select * from {{ source('crm', 'crm_deals') }}
@@ -50,44 +71,8 @@ reporting_rate as (
 cleaned as (
 
     select
-        -- raw text as received
-        deal_id as raw_deal_id,
-        account_id as raw_account_id,
-        contact_id as raw_contact_id,
-        deal_stage as raw_deal_stage,
-        amount as raw_amount,
-        currency as raw_currency,
-        created_at as raw_created_at,
-        closed_at as raw_closed_at,
-        is_won as raw_is_won,
-        _loaded_at,
-
-        -- ids
-        {{ staging_blank_to_null('deal_id') }} as deal_id,
-        {{ staging_blank_to_null('account_id') }} as account_id,
-        {{ staging_blank_to_null('contact_id') }} as contact_id,
-
-        -- deal
-        replace(lower({{ staging_blank_to_null('deal_stage') }}), ' ', '_') as deal_stage,
-        {{ parse_number('amount') }} as amount,
-        upper({{ staging_blank_to_null('currency') }}) as currency,
-        {{ staging_blank_to_null('is_won') }} as is_won_text,
-        {{ parse_boolean('is_won') }} as parsed_is_won,
-
-        -- timestamps
-        {{ staging_parse_timestamp('created_at') }} as created_at,
-        {{ staging_parse_timestamp('closed_at') }} as closed_at,
-
-        -- validity of the text that could not be parsed
-        {{ staging_is_invalid_number('amount') }} as is_invalid_amount,
-        {{ staging_is_invalid_timestamp('created_at') }}
-        or {{ staging_is_invalid_timestamp('closed_at') }} as has_invalid_timestamp,
-
-        {{ staging_row_hash([
-            'deal_id', 'account_id', 'contact_id', 'deal_stage', 'amount', 'currency',
-            'created_at', 'closed_at', 'is_won', '_loaded_at',
-        ]) }} as row_hash
-
+        {{ staging_raw_columns(columns) }},
+        {{ staging_typed_columns(columns) }}
     from source
 
 ),
@@ -115,30 +100,7 @@ validated as (
 
     select
         *,
-        case
-            when
-                deal_id is null
-                or account_id is null
-                or deal_stage is null
-                or (amount is null and not is_invalid_amount)
-                or currency is null
-                or {{ staging_blank_to_null('raw_created_at') }} is null
-                then 'missing_required_field'
-            when not {{ staging_is_valid_id('deal_id') }} then 'invalid_id'
-            when is_invalid_amount then 'invalid_number'
-            when amount <= 0 then 'non_positive_amount'
-            when amount_units_per_usd is null then 'unknown_currency'
-            when deal_stage not in (
-                'prospecting', 'qualification', 'proposal', 'negotiation',
-                'closed_won', 'closed_lost'
-            ) then 'invalid_value'
-            when is_won_text is not null and parsed_is_won is null then 'invalid_value'
-            when has_invalid_timestamp then 'invalid_timestamp'
-            when created_at > _loaded_at or closed_at > _loaded_at then 'future_timestamp'
-            when staged_account_id is null then 'orphan_foreign_key'
-            when contact_id is not null and staged_contact_id is null
-                then 'orphan_foreign_key'
-        end as validation_reason
+        {{ staging_validation_reason(columns) }}
     from enriched
 
 ),
@@ -147,12 +109,7 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by validation_reason, deal_id
-            order by
-                _loaded_at desc nulls last,
-                row_hash desc
-        ) as version_rank
+        {{ staging_version_rank('deal_id', ['_loaded_at']) }}
     from validated
 
 ),
@@ -196,10 +153,7 @@ final as (
         -- quarantine
         row_hash,
         version_rank,
-        case
-            when validation_reason is not null then validation_reason
-            when version_rank > 1 then 'duplicate'
-        end as reject_reason
+        {{ staging_reject_reason() }}
 
     from ranked
 

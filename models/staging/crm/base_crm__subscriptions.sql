@@ -18,6 +18,26 @@
     seats_used may exceed seats (over-allocation the billing system allows): kept, and
     exposed as is_over_seat_limit. -#}
 
+{%- set columns = [
+    {'name': 'subscription_id', 'type': 'id', 'required': true, 'key': true},
+    {'name': 'account_id', 'type': 'id', 'required': true, 'fk': 'staged_account_id'},
+    {
+        'name': 'plan', 'type': 'category', 'case': 'lower', 'required': true,
+        'accepted': ['starter', 'growth', 'business', 'enterprise'],
+    },
+    {'name': 'seats', 'type': 'integer', 'min': 0},
+    {'name': 'seats_used', 'type': 'integer', 'min': 0},
+    {'name': 'mrr', 'type': 'amount', 'required': true, 'sign': 'non_negative'},
+    {'name': 'currency', 'type': 'currency', 'required': true, 'lookup': 'mrr_units_per_usd'},
+    {'name': 'started_at', 'type': 'timestamp', 'required': true},
+    {'name': 'ended_at', 'type': 'timestamp', 'future': false},
+    {
+        'name': 'status', 'type': 'category', 'snake': true, 'required': true,
+        'aliases': {'canceled': 'cancelled'},
+        'accepted': ['active', 'trialing', 'past_due', 'cancelled'],
+    },
+] %}
+
 with source as (
 
     select * from {{ source('crm', 'crm_subscriptions') }}
@@ -47,51 +67,8 @@ reporting_rate as (
 cleaned as (
 
     select
-        -- raw text as received
-        subscription_id as raw_subscription_id,
-        account_id as raw_account_id,
-        plan as raw_plan,
-        seats as raw_seats,
-        seats_used as raw_seats_used,
-        mrr as raw_mrr,
-        currency as raw_currency,
-        started_at as raw_started_at,
-        ended_at as raw_ended_at,
-        status as raw_status,
-        _loaded_at,
-
-        -- ids
-        {{ staging_blank_to_null('subscription_id') }} as subscription_id,
-        {{ staging_blank_to_null('account_id') }} as account_id,
-
-        -- subscription
-        lower({{ staging_blank_to_null('plan') }}) as plan,
-        case
-            when lower({{ staging_blank_to_null('status') }}) = 'canceled' then 'cancelled'
-            else replace(lower({{ staging_blank_to_null('status') }}), ' ', '_')
-        end as status,
-        {{ parse_integer('seats') }} as seats,
-        {{ parse_integer('seats_used') }} as seats_used,
-        {{ parse_number('mrr') }} as mrr,
-        upper({{ staging_blank_to_null('currency') }}) as currency,
-
-        -- timestamps
-        {{ staging_parse_timestamp('started_at') }} as started_at,
-        {{ staging_parse_timestamp('ended_at') }} as ended_at,
-
-        -- validity of the text that could not be parsed
-        {{ staging_is_invalid_integer('seats') }}
-        or {{ staging_is_invalid_integer('seats_used') }}
-            as has_invalid_seats,
-        {{ staging_is_invalid_number('mrr') }} as is_invalid_mrr,
-        {{ staging_is_invalid_timestamp('started_at') }}
-        or {{ staging_is_invalid_timestamp('ended_at') }} as has_invalid_timestamp,
-
-        {{ staging_row_hash([
-            'subscription_id', 'account_id', 'plan', 'seats', 'seats_used', 'mrr', 'currency',
-            'started_at', 'ended_at', 'status', '_loaded_at',
-        ]) }} as row_hash
-
+        {{ staging_raw_columns(columns) }},
+        {{ staging_typed_columns(columns) }}
     from source
 
 ),
@@ -116,28 +93,7 @@ validated as (
 
     select
         *,
-        case
-            when
-                subscription_id is null
-                or account_id is null
-                or plan is null
-                or status is null
-                or (mrr is null and not is_invalid_mrr)
-                or currency is null
-                or {{ staging_blank_to_null('raw_started_at') }} is null
-                then 'missing_required_field'
-            when not {{ staging_is_valid_id('subscription_id') }} then 'invalid_id'
-            when has_invalid_seats or seats < 0 or seats_used < 0 then 'invalid_number'
-            when is_invalid_mrr then 'invalid_number'
-            when mrr < 0 then 'non_positive_amount'
-            when mrr_units_per_usd is null then 'unknown_currency'
-            when plan not in ('starter', 'growth', 'business', 'enterprise') then 'invalid_value'
-            when status not in ('active', 'trialing', 'past_due', 'cancelled')
-                then 'invalid_value'
-            when has_invalid_timestamp then 'invalid_timestamp'
-            when started_at > _loaded_at then 'future_timestamp'
-            when staged_account_id is null then 'orphan_foreign_key'
-        end as validation_reason
+        {{ staging_validation_reason(columns) }}
     from enriched
 
 ),
@@ -146,12 +102,7 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by validation_reason, subscription_id
-            order by
-                _loaded_at desc nulls last,
-                row_hash desc
-        ) as version_rank
+        {{ staging_version_rank('subscription_id', ['_loaded_at']) }}
     from validated
 
 ),
@@ -190,10 +141,7 @@ final as (
         -- quarantine
         row_hash,
         version_rank,
-        case
-            when validation_reason is not null then validation_reason
-            when version_rank > 1 then 'duplicate'
-        end as reject_reason
+        {{ staging_reject_reason() }}
 
     from ranked
 

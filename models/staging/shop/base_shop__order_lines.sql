@@ -11,6 +11,16 @@
       5 duplicate               valid, but another valid row with the same order_line_id
                                 wins (latest _loaded_at, then row hash) -#}
 
+{%- set columns = [
+    {'name': 'order_line_id', 'type': 'id', 'required': true},
+    {'name': 'order_id', 'type': 'id', 'required': true, 'fk': 'staged_order_id'},
+    {'name': 'product_id', 'type': 'id', 'required': true},
+    {'name': 'product_category', 'type': 'text', 'case': 'lower'},
+    {'name': 'quantity', 'type': 'integer', 'required': true, 'sign': 'positive'},
+    {'name': 'unit_price', 'type': 'amount', 'required': true, 'sign': 'positive'},
+    {'name': 'discount_amount', 'type': 'amount', 'blank_as': 0, 'sign': 'non_negative'},
+] %}
+
 with source as (
 
     select * from {{ source('shop', 'shop_order_lines') }}
@@ -26,88 +36,40 @@ orders as (
 cleaned as (
 
     select
-        -- raw text as received
-        order_line_id as raw_order_line_id,
-        order_id as raw_order_id,
-        product_id as raw_product_id,
-        product_category as raw_product_category,
-        quantity as raw_quantity,
-        unit_price as raw_unit_price,
-        discount_amount as raw_discount_amount,
-        _loaded_at,
-
-        -- ids
-        {{ staging_blank_to_null('order_line_id') }} as order_line_id,
-        {{ staging_blank_to_null('order_id') }} as order_id,
-        {{ staging_blank_to_null('product_id') }} as product_id,
-
-        -- attributes
-        lower({{ staging_blank_to_null('product_category') }}) as product_category,
-
-        -- numerics (null when not parseable; an empty discount means no discount)
-        case
-            when not {{ staging_is_invalid_integer('quantity') }}
-                then {{ parse_integer('quantity') }}
-        end as quantity,
-        {{ parse_number('unit_price') }} as unit_price,
-        case
-            when {{ staging_blank_to_null('discount_amount') }} is null then 0
-            else {{ parse_number('discount_amount') }}
-        end as discount_amount,
-        {{ staging_blank_to_null('quantity') }} is null as is_missing_quantity,
-        {{ staging_blank_to_null('unit_price') }} is null as is_missing_unit_price,
-        {{ staging_is_invalid_integer('quantity') }} as is_invalid_quantity,
-        {{ staging_is_invalid_number('unit_price') }}
-        or {{ staging_is_invalid_number('discount_amount') }} as has_invalid_amount,
-
-        {{ staging_row_hash([
-            'order_line_id', 'order_id', 'product_id', 'product_category', 'quantity',
-            'unit_price', 'discount_amount', '_loaded_at',
-        ]) }} as row_hash
-
+        {{ staging_raw_columns(columns) }},
+        {{ staging_typed_columns(columns) }}
     from source
 
 ),
 
-validated as (
+enriched as (
 
     select
         cleaned.*,
-        orders.currency,
-        case
-            when
-                cleaned.order_line_id is null
-                or cleaned.order_id is null
-                or cleaned.product_id is null
-                or cleaned.is_missing_quantity
-                or cleaned.is_missing_unit_price
-                then 'missing_required_field'
-            when cleaned.is_invalid_quantity or cleaned.has_invalid_amount
-                then 'invalid_number'
-            when
-                cleaned.quantity <= 0
-                or cleaned.unit_price <= 0
-                or cleaned.discount_amount < 0
-                or cleaned.discount_amount > cleaned.quantity * cleaned.unit_price
-                then 'non_positive_amount'
-            when orders.order_id is null then 'orphan_foreign_key'
-        end as validation_reason
+        orders.order_id as staged_order_id,
+        orders.currency
     from cleaned
     left join orders
         on cleaned.order_id = orders.order_id
 
 ),
 
+validated as (
+
+    select
+        *,
+        {{ staging_validation_reason(columns, extra={
+            'non_positive_amount': ['discount_amount > quantity * unit_price'],
+        }) }}
+    from enriched
+
+),
+
 ranked as (
 
     select
-        validated.*,
-        row_number() over (
-            partition by validated.validation_reason, validated.order_line_id
-            order by
-                validated._loaded_at desc nulls last,
-                validated.row_hash desc
-        ) as version_rank
+        *,
+        {{ staging_version_rank('order_line_id', ['_loaded_at']) }}
     from validated
 
 ),
@@ -138,10 +100,7 @@ final as (
         -- quarantine
         row_hash,
         version_rank,
-        case
-            when validation_reason is not null then validation_reason
-            when version_rank > 1 then 'duplicate'
-        end as reject_reason
+        {{ staging_reject_reason() }}
 
     from ranked
 

@@ -13,7 +13,18 @@
       7 duplicate               valid, but another valid row with the same order_id wins
                                 (latest updated_at, then latest _loaded_at, then row hash) -#}
 
-{%- set order_statuses = ['placed', 'paid', 'shipped', 'completed', 'refunded', 'cancelled'] %}
+{%- set columns = [
+    {'name': 'order_id', 'type': 'id', 'required': true},
+    {'name': 'contact_id', 'type': 'id', 'fk': 'staged_contact_id'},
+    {'name': 'account_id', 'type': 'id', 'fk': 'staged_account_id'},
+    {
+        'name': 'order_status', 'type': 'category', 'case': 'lower', 'required': true,
+        'accepted': ['placed', 'paid', 'shipped', 'completed', 'refunded', 'cancelled'],
+    },
+    {'name': 'currency', 'type': 'currency', 'required': true, 'lookup': 'units_per_usd'},
+    {'name': 'ordered_at', 'type': 'timestamp', 'required': true},
+    {'name': 'updated_at', 'type': 'timestamp', 'fallback': 'ordered_at'},
+] %}
 
 with source as (
 
@@ -54,73 +65,19 @@ staged_account_ids as (
 cleaned as (
 
     select
-        -- raw text as received
-        order_id as raw_order_id,
-        contact_id as raw_contact_id,
-        account_id as raw_account_id,
-        order_status as raw_order_status,
-        currency as raw_currency,
-        ordered_at as raw_ordered_at,
-        updated_at as raw_updated_at,
-        _loaded_at,
-
-        -- ids
-        {{ staging_blank_to_null('order_id') }} as order_id,
-        {{ staging_blank_to_null('contact_id') }} as contact_id,
-        {{ staging_blank_to_null('account_id') }} as account_id,
-
-        -- attributes
-        lower({{ staging_blank_to_null('order_status') }}) as order_status,
-        upper({{ staging_blank_to_null('currency') }}) as currency,
-
-        -- timestamps
-        {{ parse_timestamp('ordered_at') }} as ordered_at,
-        coalesce(
-            {{ parse_timestamp('updated_at') }}, {{ parse_timestamp('ordered_at') }}
-        ) as updated_at,
-        {{ staging_blank_to_null('ordered_at') }} is null as is_missing_ordered_at,
-        {{ staging_is_invalid_timestamp('ordered_at') }}
-        or {{ staging_is_invalid_timestamp('updated_at') }} as has_invalid_timestamp,
-
-        {{ staging_row_hash([
-            'order_id', 'contact_id', 'account_id', 'order_status', 'currency',
-            'ordered_at', 'updated_at', '_loaded_at',
-        ]) }} as row_hash
-
+        {{ staging_raw_columns(columns) }},
+        {{ staging_typed_columns(columns) }}
     from source
 
 ),
 
-validated as (
+enriched as (
 
     select
         cleaned.*,
-        case
-            when
-                cleaned.order_id is null
-                or cleaned.order_status is null
-                or cleaned.currency is null
-                or cleaned.is_missing_ordered_at
-                or (cleaned.contact_id is null and cleaned.account_id is null)
-                then 'missing_required_field'
-            when fx_rates.currency_code is null then 'unknown_currency'
-            when
-                cleaned.order_status not in (
-                    {%- for order_status in order_statuses %}
-                        '{{ order_status }}'{{ ',' if not loop.last }}
-                    {%- endfor %}
-                )
-                then 'invalid_value'
-            when cleaned.has_invalid_timestamp then 'invalid_timestamp'
-            when
-                cleaned.ordered_at > cleaned._loaded_at
-                or cleaned.updated_at > cleaned._loaded_at
-                then 'future_timestamp'
-            when
-                (cleaned.contact_id is not null and staged_contact_ids.contact_id is null)
-                or (cleaned.account_id is not null and staged_account_ids.account_id is null)
-                then 'orphan_foreign_key'
-        end as validation_reason
+        fx_rates.units_per_usd,
+        staged_contact_ids.contact_id as staged_contact_id,
+        staged_account_ids.account_id as staged_account_id
     from cleaned
     left join fx_rates
         on cleaned.currency = fx_rates.currency_code
@@ -131,17 +88,22 @@ validated as (
 
 ),
 
+validated as (
+
+    select
+        *,
+        {{ staging_validation_reason(columns, extra={
+            'missing_required_field': ['contact_id is null and account_id is null'],
+        }) }}
+    from enriched
+
+),
+
 ranked as (
 
     select
-        validated.*,
-        row_number() over (
-            partition by validated.validation_reason, validated.order_id
-            order by
-                validated.updated_at desc nulls last,
-                validated._loaded_at desc nulls last,
-                validated.row_hash desc
-        ) as version_rank
+        *,
+        {{ staging_version_rank('order_id', ['updated_at', '_loaded_at']) }}
     from validated
 
 ),
@@ -171,10 +133,7 @@ final as (
         -- quarantine
         row_hash,
         version_rank,
-        case
-            when validation_reason is not null then validation_reason
-            when version_rank > 1 then 'duplicate'
-        end as reject_reason
+        {{ staging_reject_reason() }}
 
     from ranked
 
