@@ -21,17 +21,24 @@
       future     timestamp, date: false when a value after _loaded_at is allowed
       lookup     currency: the joined units_per_usd column (null -> unknown_currency);
                  country: the joined country_code column (null -> unknown_country)
+      max        integer, number, amount: name of the var of the largest plausible value
+                 (above it -> out_of_range); an amount is compared in the reporting currency
+      rate       amount: the joined units_per_usd column of the amount's currency
+      max_age    date: name of the var of the most years a date may lie before _loaded_at
+                 (earlier -> out_of_range)
       fk         id: the joined column of the staged parent (null -> orphan_foreign_key)
-      key        id: the row's own identifier (its shape is checked -> invalid_id)
+    Every id's shape is checked (invalid_id), every timestamp earlier than the var
+    plausible_min_timestamp is out_of_range.
     Columns the checks read: the typed column, raw_<name>, is_invalid_<as> (integer,
     number, amount, boolean, timestamp, date), _loaded_at and the lookup / fk columns,
-    which the model joins in before calling staging_validation_reason. -#}
+    and reporting_units_per_usd (amounts with a max), which the model joins in before
+    calling staging_validation_reason. -#}
 
 {#- The order in which reject reasons are checked (the first failing check wins). -#}
 {% macro staging_reason_order() -%}
     {{ return([
         'missing_required_field', 'invalid_id', 'invalid_email', 'invalid_number',
-        'non_positive_amount', 'unknown_currency', 'unknown_country', 'invalid_value',
+        'non_positive_amount', 'out_of_range', 'unknown_currency', 'unknown_country', 'invalid_value',
         'invalid_timestamp', 'future_timestamp', 'orphan_foreign_key',
     ]) }}
 {%- endmacro %}
@@ -155,9 +162,11 @@
     {%- set conditions = [] -%}
     {%- if reason == 'missing_required_field' and spec.get('required') -%}
         {%- do conditions.append(staging_blank_to_null('raw_' ~ spec['name']) ~ ' is null') -%}
-    {%- elif reason == 'invalid_id' and type == 'id' and spec.get('key') -%}
-        {%- do conditions.append('not ' ~ staging_is_valid_id(column)) -%}
+    {%- elif reason == 'invalid_id' and type == 'id' -%}
+        {%- do conditions.append(column ~ ' is not null and not ' ~ staging_is_valid_id(column)) -%}
     {%- elif reason == 'invalid_email' and type == 'email' -%}
+        {#- the raw text: a line break is never trimmed away -#}
+        {%- do conditions.append(staging_has_control_or_inner_space('raw_' ~ spec['name'])) -%}
         {%- do conditions.append(
             column ~ ' is not null and not ' ~ staging_is_valid_email(column)
         ) -%}
@@ -170,6 +179,21 @@
         {%- do conditions.append(column ~ ' <= 0') -%}
     {%- elif reason == 'non_positive_amount' and spec.get('sign') == 'non_negative' -%}
         {%- do conditions.append(column ~ ' < 0') -%}
+    {%- elif reason == 'out_of_range' and spec.get('max') and type == 'integer' -%}
+        {%- do conditions.append(column ~ ' > ' ~ var(spec['max'])) -%}
+    {%- elif reason == 'out_of_range' and spec.get('max') and type in ('number', 'amount') -%}
+        {%- set value = staging_to_reporting(column, spec['rate'], 'reporting_units_per_usd')
+            if spec.get('rate') else column -%}
+        {%- do conditions.append(value ~ ' > ' ~ var(spec['max'])) -%}
+    {%- elif reason == 'out_of_range' and type == 'timestamp' -%}
+        {%- do conditions.append(
+            column ~ " < cast('" ~ var('plausible_min_timestamp') ~ "' as "
+            ~ dbt.type_timestamp() ~ ")"
+        ) -%}
+    {%- elif reason == 'out_of_range' and type == 'date' and spec.get('max_age') -%}
+        {%- do conditions.append(
+            column ~ ' < ' ~ staging_add_years('cast(_loaded_at as date)', '-' ~ var(spec['max_age']))
+        ) -%}
     {%- elif reason == 'unknown_currency' and type == 'currency' -%}
         {%- do conditions.append(column ~ ' is not null and ' ~ spec['lookup'] ~ ' is null') -%}
     {%- elif reason == 'unknown_country' and type == 'country' -%}

@@ -13,12 +13,18 @@
                                 (latest updated_at, then latest _loaded_at, then row hash) -#}
 
 {%- set columns = [
-    {'name': 'account_id', 'type': 'id', 'required': true, 'key': true},
+    {'name': 'account_id', 'type': 'id', 'required': true},
     {'name': 'account_name', 'type': 'text'},
     {'name': 'website_domain', 'type': 'text', 'as': 'website_text', 'case': 'lower'},
     {'name': 'industry', 'type': 'text', 'snake': true},
-    {'name': 'employee_count', 'type': 'integer', 'min': 0},
-    {'name': 'annual_revenue', 'type': 'amount', 'sign': 'non_negative'},
+    {
+        'name': 'employee_count', 'type': 'integer', 'min': 0,
+        'max': 'plausible_max_employee_count',
+    },
+    {
+        'name': 'annual_revenue', 'type': 'amount', 'sign': 'non_negative',
+        'max': 'plausible_max_amount', 'rate': 'revenue_units_per_usd',
+    },
     {'name': 'revenue_currency', 'type': 'currency', 'lookup': 'revenue_units_per_usd'},
     {'name': 'country', 'type': 'country', 'as': 'country_alias', 'lookup': 'country_code'},
     {'name': 'region', 'type': 'text'},

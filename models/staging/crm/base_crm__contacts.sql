@@ -20,14 +20,14 @@
                                 (latest updated_at, then latest _loaded_at, then row hash) -#}
 
 {%- set columns = [
-    {'name': 'contact_id', 'type': 'id', 'required': true, 'key': true},
+    {'name': 'contact_id', 'type': 'id', 'required': true},
     {'name': 'account_id', 'type': 'id', 'fk': 'staged_account_id'},
     {'name': 'email', 'type': 'email', 'as': 'email_normalized', 'required': true},
     {'name': 'first_name', 'type': 'text'},
     {'name': 'last_name', 'type': 'text'},
     {'name': 'job_title', 'type': 'text'},
     {'name': 'phone', 'type': 'text'},
-    {'name': 'birth_date', 'type': 'date'},
+    {'name': 'birth_date', 'type': 'date', 'max_age': 'plausible_max_age_years'},
     {
         'name': 'gender', 'type': 'category', 'case': 'lower', 'default': 'unknown',
         'aliases': {
@@ -42,8 +42,14 @@
         'name': 'marital_status', 'type': 'category', 'case': 'lower',
         'accepted': ['single', 'married', 'divorced', 'widowed', 'partnered'],
     },
-    {'name': 'household_size', 'type': 'integer', 'min': 1},
-    {'name': 'annual_income', 'type': 'amount', 'sign': 'non_negative'},
+    {
+        'name': 'household_size', 'type': 'integer', 'min': 1,
+        'max': 'plausible_max_household_size',
+    },
+    {
+        'name': 'annual_income', 'type': 'amount', 'sign': 'non_negative',
+        'max': 'plausible_max_amount', 'rate': 'income_units_per_usd',
+    },
     {'name': 'income_currency', 'type': 'currency', 'lookup': 'income_units_per_usd'},
     {'name': 'country', 'type': 'country', 'as': 'country_alias', 'lookup': 'country_code'},
     {'name': 'city', 'type': 'text'},

@@ -16,7 +16,7 @@
                                 (latest _loaded_at, then row hash; deals carry no updated_at) -#}
 
 {%- set columns = [
-    {'name': 'deal_id', 'type': 'id', 'required': true, 'key': true},
+    {'name': 'deal_id', 'type': 'id', 'required': true},
     {'name': 'account_id', 'type': 'id', 'required': true, 'fk': 'staged_account_id'},
     {'name': 'contact_id', 'type': 'id', 'fk': 'staged_contact_id'},
     {
@@ -26,7 +26,10 @@
             'closed_won', 'closed_lost',
         ],
     },
-    {'name': 'amount', 'type': 'amount', 'required': true, 'sign': 'positive'},
+    {
+        'name': 'amount', 'type': 'amount', 'required': true, 'sign': 'positive',
+        'max': 'plausible_max_amount', 'rate': 'amount_units_per_usd',
+    },
     {
         'name': 'currency', 'type': 'currency', 'required': true,
         'lookup': 'amount_units_per_usd',

@@ -19,15 +19,18 @@
     exposed as is_over_seat_limit. -#}
 
 {%- set columns = [
-    {'name': 'subscription_id', 'type': 'id', 'required': true, 'key': true},
+    {'name': 'subscription_id', 'type': 'id', 'required': true},
     {'name': 'account_id', 'type': 'id', 'required': true, 'fk': 'staged_account_id'},
     {
         'name': 'plan', 'type': 'category', 'case': 'lower', 'required': true,
         'accepted': ['starter', 'growth', 'business', 'enterprise'],
     },
-    {'name': 'seats', 'type': 'integer', 'min': 0},
-    {'name': 'seats_used', 'type': 'integer', 'min': 0},
-    {'name': 'mrr', 'type': 'amount', 'required': true, 'sign': 'non_negative'},
+    {'name': 'seats', 'type': 'integer', 'min': 0, 'max': 'plausible_max_seats'},
+    {'name': 'seats_used', 'type': 'integer', 'min': 0, 'max': 'plausible_max_seats'},
+    {
+        'name': 'mrr', 'type': 'amount', 'required': true, 'sign': 'non_negative',
+        'max': 'plausible_max_amount', 'rate': 'mrr_units_per_usd',
+    },
     {'name': 'currency', 'type': 'currency', 'required': true, 'lookup': 'mrr_units_per_usd'},
     {'name': 'started_at', 'type': 'timestamp', 'required': true},
     {'name': 'ended_at', 'type': 'timestamp', 'future': false},

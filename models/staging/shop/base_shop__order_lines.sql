@@ -16,9 +16,18 @@
     {'name': 'order_id', 'type': 'id', 'required': true, 'fk': 'staged_order_id'},
     {'name': 'product_id', 'type': 'id', 'required': true},
     {'name': 'product_category', 'type': 'text', 'case': 'lower'},
-    {'name': 'quantity', 'type': 'integer', 'required': true, 'sign': 'positive'},
-    {'name': 'unit_price', 'type': 'amount', 'required': true, 'sign': 'positive'},
-    {'name': 'discount_amount', 'type': 'amount', 'blank_as': 0, 'sign': 'non_negative'},
+    {
+        'name': 'quantity', 'type': 'integer', 'required': true, 'sign': 'positive',
+        'max': 'plausible_max_quantity',
+    },
+    {
+        'name': 'unit_price', 'type': 'amount', 'required': true, 'sign': 'positive',
+        'max': 'plausible_max_unit_price', 'rate': 'order_units_per_usd',
+    },
+    {
+        'name': 'discount_amount', 'type': 'amount', 'blank_as': 0, 'sign': 'non_negative',
+        'max': 'plausible_max_amount', 'rate': 'order_units_per_usd',
+    },
 ] %}
 
 with source as (
@@ -30,6 +39,26 @@ with source as (
 orders as (
 
     select * from {{ ref('stg_shop__orders') }}
+
+),
+
+product_catalog as (
+
+    select * from {{ ref('product_catalog') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('fx_rates') }}
+
+),
+
+reporting_rate as (
+
+    select units_per_usd as reporting_units_per_usd
+    from fx_rates
+    where currency_code = '{{ var("reporting_currency") }}'
 
 ),
 
@@ -47,10 +76,18 @@ enriched as (
     select
         cleaned.*,
         orders.order_id as staged_order_id,
-        orders.currency
+        orders.currency,
+        fx_rates.units_per_usd as order_units_per_usd,
+        reporting_rate.reporting_units_per_usd,
+        product_catalog.product_id is not null as is_known_product
     from cleaned
     left join orders
         on cleaned.order_id = orders.order_id
+    left join fx_rates
+        on orders.currency = fx_rates.currency_code
+    left join product_catalog
+        on cleaned.product_id = product_catalog.product_id
+    cross join reporting_rate
 
 ),
 
@@ -60,6 +97,11 @@ validated as (
         *,
         {{ staging_validation_reason(columns, extra={
             'non_positive_amount': ['discount_amount > quantity * unit_price'],
+            'out_of_range': [
+                staging_to_reporting(
+                    'quantity * unit_price', 'order_units_per_usd', 'reporting_units_per_usd'
+                ) ~ ' > ' ~ var('plausible_max_amount')
+            ],
         }) }}
     from enriched
 
@@ -91,7 +133,10 @@ final as (
         order_line_id,
         order_id,
         product_id,
-        product_category,
+        case
+            when is_known_product then product_category
+            else coalesce(product_category, 'unknown')
+        end as product_category,
         quantity,
         unit_price,
         discount_amount,
@@ -100,7 +145,10 @@ final as (
         -- quarantine
         row_hash,
         version_rank,
-        {{ staging_reject_reason() }}
+        {{ staging_reject_reason() }},
+
+        -- product_id found in the product_catalog seed (an unknown product is staged)
+        is_known_product
 
     from ranked
 

@@ -77,7 +77,10 @@ staged as (
         ) }} as net_amount_reporting,
 
         -- timestamps
-        _loaded_at
+        _loaded_at,
+
+        -- product_id found in the product_catalog seed
+        is_known_product
 
     from amounts
 
