@@ -1,15 +1,22 @@
 {#- One row per raw CRM account row: raw text kept as raw_<column>, typed and
     normalised columns under their staging names, and reject_reason (null = staged).
-    Checks in priority order (the first failing one wins):
+    The columns are declared once below as specs; macros/staging_columns.sql turns them into
+    columns and checks. Checks in priority order (the first failing one wins):
       1 missing_required_field  account_id blank; annual_revenue given without revenue_currency
-      2 invalid_id              account_id has characters other than letters, digits, _ - .
-      3 invalid_number          employee_count not a whole number >= 0, annual_revenue not a number
+      2 invalid_id              account_id not 1-64 letters, digits, _ - .
+      3 invalid_number          employee_count not a whole number >= 0, annual_revenue not a
+                                finite number ('NaN', 'Infinity', '1e309' are invalid)
       4 non_positive_amount     annual_revenue < 0
-      5 unknown_currency        revenue_currency not in the fx_rates seed
-      6 unknown_country         country given but not in the country_aliases seed
-      7 invalid_timestamp       created_at / updated_at given but not parseable
-      8 future_timestamp        created_at / updated_at later than the row's _loaded_at
-      9 duplicate               valid, but another valid row with the same account_id wins
+      5 out_of_range            employee_count above var plausible_max_employee_count,
+                                annual_revenue (in the reporting currency) above
+                                plausible_max_amount, created_at / updated_at before
+                                plausible_min_timestamp
+      6 unknown_currency        revenue_currency not in the fx_rates seed
+      7 unknown_country         country given but not in the country_aliases seed
+      8 invalid_timestamp       created_at / updated_at given but not parseable (a UTC offset
+                                is converted; a malformed one or beyond +-14:00 is invalid)
+      9 future_timestamp        created_at / updated_at later than the row's _loaded_at
+     10 duplicate               valid, but another valid row with the same account_id wins
                                 (latest updated_at, then latest _loaded_at, then row hash) -#}
 
 {%- set columns = [

@@ -1,22 +1,31 @@
 {#- One row per raw CRM contact row: raw text kept as raw_<column>, typed and
     normalised columns under their staging names, and reject_reason (null = staged).
-    Checks in priority order (the first failing one wins):
+    The columns are declared once below as specs; macros/staging_columns.sql turns them into
+    columns and checks. Checks in priority order (the first failing one wins):
       1 missing_required_field  contact_id or email blank; annual_income given without
                                 income_currency
-      2 invalid_id              contact_id has characters other than letters, digits, _ - .
-      3 invalid_email           email without exactly one '@', with spaces, or without a
-                                dot in the domain
+      2 invalid_id              contact_id or account_id not 1-64 letters, digits, _ - .
+      3 invalid_email           raw email with a control character (tab, line break...) or a
+                                space inside; email without exactly one '@' or without a dot
+                                in the domain
       4 invalid_number          household_size not a whole number >= 1, annual_income not a
-                                number ('n/a' is invalid)
+                                finite number ('n/a', 'NaN', 'Infinity', '1e309' are invalid)
       5 non_positive_amount     annual_income < 0
-      6 unknown_currency        income_currency not in the fx_rates seed
-      7 unknown_country         country given but not in the country_aliases seed
-      8 invalid_value           gender, marital_status, lifecycle_stage, marketing_consent or
+      6 out_of_range            household_size above var plausible_max_household_size,
+                                annual_income (in the reporting currency) above
+                                plausible_max_amount, birth_date more than
+                                plausible_max_age_years before _loaded_at, created_at /
+                                updated_at before plausible_min_timestamp
+      7 unknown_currency        income_currency not in the fx_rates seed
+      8 unknown_country         country given but not in the country_aliases seed
+      9 invalid_value           gender, marital_status, lifecycle_stage, marketing_consent or
                                 is_deleted outside its accepted values
-      9 invalid_timestamp       birth_date, created_at or updated_at given but not parseable
-     10 future_timestamp        birth_date, created_at or updated_at later than _loaded_at
-     11 orphan_foreign_key      account_id given but not a staged account
-     12 duplicate               valid, but another valid row with the same contact_id wins
+     10 invalid_timestamp       birth_date, created_at or updated_at given but not parseable
+                                (a UTC offset is converted; a malformed one or beyond +-14:00
+                                is invalid)
+     11 future_timestamp        birth_date, created_at or updated_at later than _loaded_at
+     12 orphan_foreign_key      account_id given but not a staged account
+     13 duplicate               valid, but another valid row with the same contact_id wins
                                 (latest updated_at, then latest _loaded_at, then row hash) -#}
 
 {%- set columns = [

@@ -1,18 +1,24 @@
 {#- One row per raw CRM deal row: raw text kept as raw_<column>, typed and
     normalised columns under their staging names, and reject_reason (null = staged).
-    Checks in priority order (the first failing one wins):
+    The columns are declared once below as specs; macros/staging_columns.sql turns them into
+    columns and checks. Checks in priority order (the first failing one wins):
       1 missing_required_field  deal_id, account_id, deal_stage, amount, currency or
                                 created_at blank
-      2 invalid_id              deal_id has characters other than letters, digits, _ - .
-      3 invalid_number          amount not a number
+      2 invalid_id              deal_id, account_id or contact_id not 1-64 letters, digits,
+                                _ - .
+      3 invalid_number          amount not a finite number ('NaN', 'Infinity', '1e309')
       4 non_positive_amount     amount <= 0
-      5 unknown_currency        currency not in the fx_rates seed
-      6 invalid_value           deal_stage or is_won outside its accepted values
-      7 invalid_timestamp       created_at / closed_at given but not parseable
-      8 future_timestamp        created_at / closed_at later than the row's _loaded_at
-      9 orphan_foreign_key      account_id not a staged account, or contact_id given but
+      5 out_of_range            amount (in the reporting currency) above var
+                                plausible_max_amount, created_at / closed_at before
+                                plausible_min_timestamp
+      6 unknown_currency        currency not in the fx_rates seed
+      7 invalid_value           deal_stage or is_won outside its accepted values
+      8 invalid_timestamp       created_at / closed_at given but not parseable (a UTC offset
+                                is converted; a malformed one or beyond +-14:00 is invalid)
+      9 future_timestamp        created_at / closed_at later than the row's _loaded_at
+     10 orphan_foreign_key      account_id not a staged account, or contact_id given but
                                 not a staged contact
-     10 duplicate               valid, but another valid row with the same deal_id wins
+     11 duplicate               valid, but another valid row with the same deal_id wins
                                 (latest _loaded_at, then row hash; deals carry no updated_at) -#}
 
 {%- set columns = [

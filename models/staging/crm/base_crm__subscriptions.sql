@@ -1,19 +1,25 @@
 {#- One row per raw subscription row: raw text kept as raw_<column>, typed and
     normalised columns under their staging names, and reject_reason (null = staged).
-    Checks in priority order (the first failing one wins):
+    The columns are declared once below as specs; macros/staging_columns.sql turns them into
+    columns and checks. Checks in priority order (the first failing one wins):
       1 missing_required_field  subscription_id, account_id, plan, status, mrr, currency or
                                 started_at blank
-      2 invalid_id              subscription_id has characters other than letters, digits, _ - .
-      3 invalid_number          seats / seats_used not whole numbers >= 0, mrr not a number
+      2 invalid_id              subscription_id or account_id not 1-64 letters, digits, _ - .
+      3 invalid_number          seats / seats_used not whole numbers >= 0, mrr not a finite
+                                number ('NaN', 'Infinity', '1e309' are invalid)
       4 non_positive_amount     mrr < 0 (0 is a free or trial plan and is kept)
-      5 unknown_currency        currency not in the fx_rates seed
-      6 invalid_value           plan or status outside its accepted values (status is
+      5 out_of_range            seats / seats_used above var plausible_max_seats, mrr (in the
+                                reporting currency) above plausible_max_amount, started_at /
+                                ended_at before plausible_min_timestamp
+      6 unknown_currency        currency not in the fx_rates seed
+      7 invalid_value           plan or status outside its accepted values (status is
                                 lower-cased, spaces -> '_', US 'canceled' -> 'cancelled')
-      7 invalid_timestamp       started_at / ended_at given but not parseable
-      8 future_timestamp        started_at later than the row's _loaded_at (a future ended_at
+      8 invalid_timestamp       started_at / ended_at given but not parseable (a UTC offset
+                                is converted; a malformed one or beyond +-14:00 is invalid)
+      9 future_timestamp        started_at later than the row's _loaded_at (a future ended_at
                                 is a scheduled end and is kept)
-      9 orphan_foreign_key      account_id not a staged account
-     10 duplicate               valid, but another valid row with the same subscription_id
+     10 orphan_foreign_key      account_id not a staged account
+     11 duplicate               valid, but another valid row with the same subscription_id
                                 wins (latest _loaded_at, then row hash)
     seats_used may exceed seats (over-allocation the billing system allows): kept, and
     exposed as is_over_seat_limit. -#}

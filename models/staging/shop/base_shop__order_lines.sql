@@ -1,15 +1,24 @@
 {#- One row per raw order line row: raw text kept as raw_<column>, typed and normalised
     columns under their staging names, and reject_reason (null = staged).
-    Checks in priority order (the first failing one wins):
+    The columns are declared once below as specs; macros/staging_columns.sql turns them into
+    columns and checks. Checks in priority order (the first failing one wins):
       1 missing_required_field  order_line_id, order_id, product_id, quantity or unit_price
                                 blank
-      2 invalid_number          quantity not a whole number; unit_price, or a non-blank
-                                discount_amount, not a number
-      3 non_positive_amount     quantity <= 0, unit_price <= 0, discount_amount < 0, or a
+      2 invalid_id              order_line_id, order_id or product_id not 1-64 letters,
+                                digits, _ - .
+      3 invalid_number          quantity not a whole number; unit_price, or a non-blank
+                                discount_amount, not a finite number ('NaN', 'Infinity',
+                                '1e309' are invalid)
+      4 non_positive_amount     quantity <= 0, unit_price <= 0, discount_amount < 0, or a
                                 discount larger than the line's gross amount
-      4 orphan_foreign_key      order_id not a staged order (stg_shop__orders)
-      5 duplicate               valid, but another valid row with the same order_line_id
-                                wins (latest _loaded_at, then row hash) -#}
+      5 out_of_range            quantity above var plausible_max_quantity; in the reporting
+                                currency, unit_price above plausible_max_unit_price,
+                                discount_amount or the gross amount above plausible_max_amount
+      6 orphan_foreign_key      order_id not a staged order (stg_shop__orders)
+      7 duplicate               valid, but another valid row with the same order_line_id
+                                wins (latest _loaded_at, then row hash)
+    A product_id missing from the product_catalog seed is staged: is_known_product = false,
+    product_category from the line or 'unknown'. -#}
 
 {%- set columns = [
     {'name': 'order_line_id', 'type': 'id', 'required': true},

@@ -1,16 +1,21 @@
 {#- One row per raw shop order row: raw text kept as raw_<column>, typed and normalised
     columns under their staging names, and reject_reason (null = staged).
-    Checks in priority order (the first failing one wins):
+    The columns are declared once below as specs; macros/staging_columns.sql turns them into
+    columns and checks. Checks in priority order (the first failing one wins):
       1 missing_required_field  order_id, order_status, currency or ordered_at blank;
                                 neither contact_id nor account_id given
-      2 unknown_currency        currency not in the fx_rates seed
-      3 invalid_value           order_status not placed, paid, shipped, completed, refunded,
+      2 invalid_id              order_id, contact_id or account_id not 1-64 letters, digits,
+                                _ - .
+      3 out_of_range            ordered_at / updated_at before var plausible_min_timestamp
+      4 unknown_currency        currency not in the fx_rates seed
+      5 invalid_value           order_status not placed, paid, shipped, completed, refunded,
                                 cancelled (any case)
-      4 invalid_timestamp       ordered_at / updated_at given but not parseable
-      5 future_timestamp        ordered_at / updated_at later than the row's _loaded_at
-      6 orphan_foreign_key      contact_id given but not a staged contact, or account_id
+      6 invalid_timestamp       ordered_at / updated_at given but not parseable (a UTC offset
+                                is converted; a malformed one or beyond +-14:00 is invalid)
+      7 future_timestamp        ordered_at / updated_at later than the row's _loaded_at
+      8 orphan_foreign_key      contact_id given but not a staged contact, or account_id
                                 given but not a staged account
-      7 duplicate               valid, but another valid row with the same order_id wins
+      9 duplicate               valid, but another valid row with the same order_id wins
                                 (latest updated_at, then latest _loaded_at, then row hash) -#}
 
 {%- set columns = [
