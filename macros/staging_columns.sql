@@ -258,3 +258,57 @@
             when version_rank > 1 then 'duplicate'
         end as reject_reason
 {%- endmacro %}
+
+{#- The import CTEs of the reporting currency: `fx_rates` (the seed) and `reporting_rate`
+    (units_per_usd of var reporting_currency, as reporting_units_per_usd). -#}
+{% macro staging_fx_ctes() -%}
+fx_rates as (
+
+    select * from {{ ref('fx_rates') }}
+
+),
+
+reporting_rate as (
+
+    select units_per_usd as reporting_units_per_usd
+    from fx_rates
+    where currency_code = '{{ var("reporting_currency") }}'
+
+)
+{%- endmacro %}
+
+{#- The `cleaned` CTE: every raw column as raw_<name>, _loaded_at, the typed columns, the
+    validity flags and the row hash of the CTE `source`. -#}
+{% macro staging_cleaned_cte(specs) -%}
+cleaned as (
+
+    select
+        {{ staging_raw_columns(specs) }},
+        {{ staging_typed_columns(specs) }}
+    from source
+
+)
+{%- endmacro %}
+
+{#- The `validated` CTE (validation_reason over the CTE `enriched`, see
+    staging_validation_reason) and the `ranked` CTE (version_rank among rows with the same
+    `id_column` and validation outcome, latest `order_by` first, then the row hash). -#}
+{% macro staging_validation_ctes(specs, id_column, order_by, extra={}) -%}
+validated as (
+
+    select
+        *,
+        {{ staging_validation_reason(specs, extra) }}
+    from enriched
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ staging_version_rank(id_column, order_by) }}
+    from validated
+
+)
+{%- endmacro %}

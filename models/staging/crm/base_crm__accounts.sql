@@ -54,28 +54,9 @@ country_aliases as (
 
 ),
 
-fx_rates as (
+{{ staging_fx_ctes() }},
 
-    select * from {{ ref('fx_rates') }}
-
-),
-
-reporting_rate as (
-
-    select units_per_usd as reporting_units_per_usd
-    from fx_rates
-    where currency_code = '{{ var("reporting_currency") }}'
-
-),
-
-cleaned as (
-
-    select
-        {{ staging_raw_columns(columns) }},
-        {{ staging_typed_columns(columns) }}
-    from source
-
-),
+{{ staging_cleaned_cte(columns) }},
 
 without_scheme as (
 
@@ -113,27 +94,11 @@ enriched as (
 
 ),
 
-validated as (
-
-    select
-        *,
-        {{ staging_validation_reason(columns, extra={
-            'missing_required_field': [
-                'annual_revenue is not null and revenue_currency is null'
-            ],
-        }) }}
-    from enriched
-
-),
-
-ranked as (
-
-    select
-        *,
-        {{ staging_version_rank('account_id', ['updated_at', '_loaded_at']) }}
-    from validated
-
-),
+{{ staging_validation_ctes(columns, 'account_id', ['updated_at', '_loaded_at'], extra={
+    'missing_required_field': [
+        'annual_revenue is not null and revenue_currency is null'
+    ],
+}) }},
 
 final as (
 

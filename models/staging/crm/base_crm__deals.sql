@@ -63,28 +63,9 @@ contacts as (
 
 ),
 
-fx_rates as (
+{{ staging_fx_ctes() }},
 
-    select * from {{ ref('fx_rates') }}
-
-),
-
-reporting_rate as (
-
-    select units_per_usd as reporting_units_per_usd
-    from fx_rates
-    where currency_code = '{{ var("reporting_currency") }}'
-
-),
-
-cleaned as (
-
-    select
-        {{ staging_raw_columns(columns) }},
-        {{ staging_typed_columns(columns) }}
-    from source
-
-),
+{{ staging_cleaned_cte(columns) }},
 
 enriched as (
 
@@ -105,23 +86,7 @@ enriched as (
 
 ),
 
-validated as (
-
-    select
-        *,
-        {{ staging_validation_reason(columns) }}
-    from enriched
-
-),
-
-ranked as (
-
-    select
-        *,
-        {{ staging_version_rank('deal_id', ['_loaded_at']) }}
-    from validated
-
-),
+{{ staging_validation_ctes(columns, 'deal_id', ['_loaded_at']) }},
 
 final as (
 

@@ -59,28 +59,9 @@ accounts as (
 
 ),
 
-fx_rates as (
+{{ staging_fx_ctes() }},
 
-    select * from {{ ref('fx_rates') }}
-
-),
-
-reporting_rate as (
-
-    select units_per_usd as reporting_units_per_usd
-    from fx_rates
-    where currency_code = '{{ var("reporting_currency") }}'
-
-),
-
-cleaned as (
-
-    select
-        {{ staging_raw_columns(columns) }},
-        {{ staging_typed_columns(columns) }}
-    from source
-
-),
+{{ staging_cleaned_cte(columns) }},
 
 enriched as (
 
@@ -98,23 +79,7 @@ enriched as (
 
 ),
 
-validated as (
-
-    select
-        *,
-        {{ staging_validation_reason(columns) }}
-    from enriched
-
-),
-
-ranked as (
-
-    select
-        *,
-        {{ staging_version_rank('subscription_id', ['_loaded_at']) }}
-    from validated
-
-),
+{{ staging_validation_ctes(columns, 'subscription_id', ['_loaded_at']) }},
 
 final as (
 

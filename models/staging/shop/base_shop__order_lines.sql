@@ -57,28 +57,9 @@ product_catalog as (
 
 ),
 
-fx_rates as (
+{{ staging_fx_ctes() }},
 
-    select * from {{ ref('fx_rates') }}
-
-),
-
-reporting_rate as (
-
-    select units_per_usd as reporting_units_per_usd
-    from fx_rates
-    where currency_code = '{{ var("reporting_currency") }}'
-
-),
-
-cleaned as (
-
-    select
-        {{ staging_raw_columns(columns) }},
-        {{ staging_typed_columns(columns) }}
-    from source
-
-),
+{{ staging_cleaned_cte(columns) }},
 
 enriched as (
 
@@ -100,30 +81,14 @@ enriched as (
 
 ),
 
-validated as (
-
-    select
-        *,
-        {{ staging_validation_reason(columns, extra={
-            'non_positive_amount': ['discount_amount > quantity * unit_price'],
-            'out_of_range': [
-                staging_to_reporting(
-                    'quantity * unit_price', 'order_units_per_usd', 'reporting_units_per_usd'
-                ) ~ ' > ' ~ var('plausible_max_amount')
-            ],
-        }) }}
-    from enriched
-
-),
-
-ranked as (
-
-    select
-        *,
-        {{ staging_version_rank('order_line_id', ['_loaded_at']) }}
-    from validated
-
-),
+{{ staging_validation_ctes(columns, 'order_line_id', ['_loaded_at'], extra={
+    'non_positive_amount': ['discount_amount > quantity * unit_price'],
+    'out_of_range': [
+        staging_to_reporting(
+            'quantity * unit_price', 'order_units_per_usd', 'reporting_units_per_usd'
+        ) ~ ' > ' ~ var('plausible_max_amount')
+    ],
+}) }},
 
 final as (
 

@@ -67,14 +67,7 @@ staged_account_ids as (
 
 ),
 
-cleaned as (
-
-    select
-        {{ staging_raw_columns(columns) }},
-        {{ staging_typed_columns(columns) }}
-    from source
-
-),
+{{ staging_cleaned_cte(columns) }},
 
 enriched as (
 
@@ -93,25 +86,9 @@ enriched as (
 
 ),
 
-validated as (
-
-    select
-        *,
-        {{ staging_validation_reason(columns, extra={
-            'missing_required_field': ['contact_id is null and account_id is null'],
-        }) }}
-    from enriched
-
-),
-
-ranked as (
-
-    select
-        *,
-        {{ staging_version_rank('order_id', ['updated_at', '_loaded_at']) }}
-    from validated
-
-),
+{{ staging_validation_ctes(columns, 'order_id', ['updated_at', '_loaded_at'], extra={
+    'missing_required_field': ['contact_id is null and account_id is null'],
+}) }},
 
 final as (
 

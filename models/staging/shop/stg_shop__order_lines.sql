@@ -4,19 +4,7 @@ with base_order_lines as (
 
 ),
 
-fx_rates as (
-
-    select * from {{ ref('fx_rates') }}
-
-),
-
-reporting_rate as (
-
-    select units_per_usd as reporting_units_per_usd
-    from fx_rates
-    where currency_code = '{{ var("reporting_currency") }}'
-
-),
+{{ staging_fx_ctes() }},
 
 valid_lines as (
 
