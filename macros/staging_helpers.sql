@@ -37,11 +37,28 @@
     coalesce({{ staging_regexp_like(expression, '^[^@ ]+@[^@ ]+[.][^@ .]+$') }}, false)
 {%- endmacro %}
 
-{#- An identifier is well formed when it only holds letters, digits, '_', '-' and '.'
-    (no spaces or other punctuation), at most 64 characters. Expects an already trimmed
-    value. -#}
+{#- An identifier is well formed when it holds 1 to 64 letters, digits, '_', '-' and '.'
+    (no whitespace, control characters, quotes, semicolons or other punctuation). Expects
+    an already trimmed value. -#}
 {% macro staging_is_valid_id(expression) -%}
     coalesce({{ staging_regexp_like(expression, '^[A-Za-z0-9_.-]{1,64}$') }}, false)
+{%- endmacro %}
+
+{#- True when the text holds a control character (below 0x20, or 0x7f: tab and line breaks
+    included) anywhere, or a space between other characters (leading and trailing spaces
+    are a normalisation). Not trimmed first: some engines' trim() also strips line breaks.
+    Spark's patterns are Java's, which has no POSIX bracket classes: its variant needs a
+    backslash, escaped once more for the string literal. -#}
+{% macro staging_has_control_or_inner_space(expression) -%}
+    {{ return(adapter.dispatch('staging_has_control_or_inner_space', 'customer_segmentation')(expression)) }}
+{%- endmacro %}
+
+{% macro default__staging_has_control_or_inner_space(expression) -%}
+    coalesce({{ staging_regexp_like(expression, '[[:cntrl:]]|[^ ] +[^ ]') }}, false)
+{%- endmacro %}
+
+{% macro spark__staging_has_control_or_inner_space(expression) -%}
+    coalesce(({{ expression }} rlike '[\\p{Cntrl}]|[^ ] +[^ ]'), false)
 {%- endmacro %}
 
 {#- True when text that is not blank does not parse as a whole number
@@ -64,14 +81,12 @@
     ({{ staging_blank_to_null(expression) }} is not null and {{ parse_number(expression) }} is null)
 {%- endmacro %}
 
-{#- parse_timestamp / parse_date, but only for text shaped like an ISO date
-    (YYYY-MM-DD...): PostgreSQL would otherwise accept words such as 'yesterday', 'now'
-    or 'epoch', which are not data and would make results depend on the run date. -#}
+{#- parse_timestamp (strict ISO shapes, offsets converted to UTC) and parse_date, but only
+    for text shaped like an ISO date (YYYY-MM-DD): PostgreSQL would otherwise accept words
+    such as 'yesterday', 'now' or 'epoch', which are not data and would make results depend
+    on the run date. -#}
 {% macro staging_parse_timestamp(expression) -%}
-    case
-        when {{ staging_regexp_like('trim(' ~ expression ~ ')', '^[0-9]{4}-[0-9]{2}-[0-9]{2}') }}
-            then {{ parse_timestamp(expression) }}
-    end
+    {{ parse_timestamp(expression) }}
 {%- endmacro %}
 
 {% macro staging_parse_date(expression) -%}

@@ -1,16 +1,46 @@
 {#- One row per raw CRM account row: raw text kept as raw_<column>, typed and
     normalised columns under their staging names, and reject_reason (null = staged).
-    Checks in priority order (the first failing one wins):
+    The columns are declared once below as specs; macros/staging_columns.sql turns them into
+    columns and checks. Checks in priority order (the first failing one wins):
       1 missing_required_field  account_id blank; annual_revenue given without revenue_currency
-      2 invalid_id              account_id has characters other than letters, digits, _ - .
-      3 invalid_number          employee_count not a whole number >= 0, annual_revenue not a number
+      2 invalid_id              account_id not 1-64 letters, digits, _ - .
+      3 invalid_number          employee_count not a whole number >= 0, annual_revenue not a
+                                finite number ('NaN', 'Infinity', '1e309' are invalid)
       4 non_positive_amount     annual_revenue < 0
-      5 unknown_currency        revenue_currency not in the fx_rates seed
-      6 unknown_country         country given but not in the country_aliases seed
-      7 invalid_timestamp       created_at / updated_at given but not parseable
-      8 future_timestamp        created_at / updated_at later than the row's _loaded_at
-      9 duplicate               valid, but another valid row with the same account_id wins
+      5 out_of_range            employee_count above var plausible_max_employee_count,
+                                annual_revenue (in the reporting currency) above
+                                plausible_max_amount, created_at / updated_at before
+                                plausible_min_timestamp
+      6 unknown_currency        revenue_currency not in the fx_rates seed
+      7 unknown_country         country given but not in the country_aliases seed
+      8 invalid_timestamp       created_at / updated_at given but not parseable (a UTC offset
+                                is converted; a malformed one or beyond +-14:00 is invalid)
+      9 future_timestamp        created_at / updated_at later than the row's _loaded_at
+     10 duplicate               valid, but another valid row with the same account_id wins
                                 (latest updated_at, then latest _loaded_at, then row hash) -#}
+
+{%- set columns = [
+    {'name': 'account_id', 'type': 'id', 'required': true},
+    {'name': 'account_name', 'type': 'text'},
+    {'name': 'website_domain', 'type': 'text', 'as': 'website_text', 'case': 'lower'},
+    {'name': 'industry', 'type': 'text', 'snake': true},
+    {
+        'name': 'employee_count', 'type': 'integer', 'min': 0,
+        'max': 'plausible_max_employee_count',
+    },
+    {
+        'name': 'annual_revenue', 'type': 'amount', 'sign': 'non_negative',
+        'max': 'plausible_max_amount', 'rate': 'revenue_units_per_usd',
+    },
+    {'name': 'revenue_currency', 'type': 'currency', 'lookup': 'revenue_units_per_usd'},
+    {'name': 'country', 'type': 'country', 'as': 'country_alias', 'lookup': 'country_code'},
+    {'name': 'region', 'type': 'text'},
+    {'name': 'city', 'type': 'text'},
+    {'name': 'postal_code', 'type': 'text'},
+    {'name': 'technologies', 'type': 'list'},
+    {'name': 'created_at', 'type': 'timestamp'},
+    {'name': 'updated_at', 'type': 'timestamp'},
+] %}
 
 with source as (
 
@@ -24,77 +54,9 @@ country_aliases as (
 
 ),
 
-fx_rates as (
+{{ staging_fx_ctes() }},
 
-    select * from {{ ref('fx_rates') }}
-
-),
-
-reporting_rate as (
-
-    select units_per_usd as reporting_units_per_usd
-    from fx_rates
-    where currency_code = '{{ var("reporting_currency") }}'
-
-),
-
-cleaned as (
-
-    select
-        -- raw text as received
-        account_id as raw_account_id,
-        account_name as raw_account_name,
-        website_domain as raw_website_domain,
-        industry as raw_industry,
-        employee_count as raw_employee_count,
-        annual_revenue as raw_annual_revenue,
-        revenue_currency as raw_revenue_currency,
-        country as raw_country,
-        region as raw_region,
-        city as raw_city,
-        postal_code as raw_postal_code,
-        technologies as raw_technologies,
-        created_at as raw_created_at,
-        updated_at as raw_updated_at,
-        _loaded_at,
-
-        -- ids and text
-        {{ staging_blank_to_null('account_id') }} as account_id,
-        {{ staging_blank_to_null('account_name') }} as account_name,
-        lower({{ staging_blank_to_null('website_domain') }}) as website_text,
-        replace(lower({{ staging_blank_to_null('industry') }}), ' ', '_') as industry,
-        {{ staging_blank_to_null('region') }} as region,
-        {{ staging_blank_to_null('city') }} as city,
-        {{ staging_blank_to_null('postal_code') }} as postal_code,
-        {{ staging_normalize_list('technologies') }} as technologies,
-        upper({{ staging_blank_to_null('revenue_currency') }}) as revenue_currency,
-        lower({{ staging_blank_to_null('country') }}) as country_alias,
-
-        -- numerics
-        {{ parse_integer('employee_count') }} as employee_count,
-        {{ parse_number('annual_revenue') }} as annual_revenue,
-
-        -- timestamps
-        {{ staging_parse_timestamp('created_at') }} as created_at,
-        {{ staging_parse_timestamp('updated_at') }} as updated_at,
-
-        -- validity of the text that could not be parsed
-        {{ staging_is_invalid_integer('employee_count') }}
-            as is_invalid_employee_count,
-        {{ staging_is_invalid_number('annual_revenue') }}
-            as is_invalid_annual_revenue,
-        {{ staging_is_invalid_timestamp('created_at') }}
-        or {{ staging_is_invalid_timestamp('updated_at') }} as has_invalid_timestamp,
-
-        {{ staging_row_hash([
-            'account_id', 'account_name', 'website_domain', 'industry', 'employee_count',
-            'annual_revenue', 'revenue_currency', 'country', 'region', 'city', 'postal_code',
-            'technologies', 'created_at', 'updated_at', '_loaded_at',
-        ]) }} as row_hash
-
-    from source
-
-),
+{{ staging_cleaned_cte(columns) }},
 
 without_scheme as (
 
@@ -132,42 +94,11 @@ enriched as (
 
 ),
 
-validated as (
-
-    select
-        *,
-        case
-            when account_id is null then 'missing_required_field'
-            when annual_revenue is not null and revenue_currency is null
-                then 'missing_required_field'
-            when not {{ staging_is_valid_id('account_id') }} then 'invalid_id'
-            when is_invalid_employee_count or employee_count < 0 then 'invalid_number'
-            when is_invalid_annual_revenue then 'invalid_number'
-            when annual_revenue < 0 then 'non_positive_amount'
-            when revenue_currency is not null and revenue_units_per_usd is null
-                then 'unknown_currency'
-            when country_alias is not null and country_code is null then 'unknown_country'
-            when has_invalid_timestamp then 'invalid_timestamp'
-            when created_at > _loaded_at or updated_at > _loaded_at then 'future_timestamp'
-        end as validation_reason
-    from enriched
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by validation_reason, account_id
-            order by
-                updated_at desc nulls last,
-                _loaded_at desc nulls last,
-                row_hash desc
-        ) as version_rank
-    from validated
-
-),
+{{ staging_validation_ctes(columns, 'account_id', ['updated_at', '_loaded_at'], extra={
+    'missing_required_field': [
+        'annual_revenue is not null and revenue_currency is null'
+    ],
+}) }},
 
 final as (
 
@@ -211,10 +142,7 @@ final as (
         -- quarantine
         row_hash,
         version_rank,
-        case
-            when validation_reason is not null then validation_reason
-            when version_rank > 1 then 'duplicate'
-        end as reject_reason
+        {{ staging_reject_reason() }}
 
     from ranked
 

@@ -1,15 +1,43 @@
 {#- One row per raw order line row: raw text kept as raw_<column>, typed and normalised
     columns under their staging names, and reject_reason (null = staged).
-    Checks in priority order (the first failing one wins):
+    The columns are declared once below as specs; macros/staging_columns.sql turns them into
+    columns and checks. Checks in priority order (the first failing one wins):
       1 missing_required_field  order_line_id, order_id, product_id, quantity or unit_price
                                 blank
-      2 invalid_number          quantity not a whole number; unit_price, or a non-blank
-                                discount_amount, not a number
-      3 non_positive_amount     quantity <= 0, unit_price <= 0, discount_amount < 0, or a
+      2 invalid_id              order_line_id, order_id or product_id not 1-64 letters,
+                                digits, _ - .
+      3 invalid_number          quantity not a whole number; unit_price, or a non-blank
+                                discount_amount, not a finite number ('NaN', 'Infinity',
+                                '1e309' are invalid)
+      4 non_positive_amount     quantity <= 0, unit_price <= 0, discount_amount < 0, or a
                                 discount larger than the line's gross amount
-      4 orphan_foreign_key      order_id not a staged order (stg_shop__orders)
-      5 duplicate               valid, but another valid row with the same order_line_id
-                                wins (latest _loaded_at, then row hash) -#}
+      5 out_of_range            quantity above var plausible_max_quantity; in the reporting
+                                currency, unit_price above plausible_max_unit_price,
+                                discount_amount or the gross amount above plausible_max_amount
+      6 orphan_foreign_key      order_id not a staged order (stg_shop__orders)
+      7 duplicate               valid, but another valid row with the same order_line_id
+                                wins (latest _loaded_at, then row hash)
+    A product_id missing from the product_catalog seed is staged: is_known_product = false,
+    product_category from the line or 'unknown'. -#}
+
+{%- set columns = [
+    {'name': 'order_line_id', 'type': 'id', 'required': true},
+    {'name': 'order_id', 'type': 'id', 'required': true, 'fk': 'staged_order_id'},
+    {'name': 'product_id', 'type': 'id', 'required': true},
+    {'name': 'product_category', 'type': 'text', 'case': 'lower'},
+    {
+        'name': 'quantity', 'type': 'integer', 'required': true, 'sign': 'positive',
+        'max': 'plausible_max_quantity',
+    },
+    {
+        'name': 'unit_price', 'type': 'amount', 'required': true, 'sign': 'positive',
+        'max': 'plausible_max_unit_price', 'rate': 'order_units_per_usd',
+    },
+    {
+        'name': 'discount_amount', 'type': 'amount', 'blank_as': 0, 'sign': 'non_negative',
+        'max': 'plausible_max_amount', 'rate': 'order_units_per_usd',
+    },
+] %}
 
 with source as (
 
@@ -23,94 +51,44 @@ orders as (
 
 ),
 
-cleaned as (
+product_catalog as (
 
-    select
-        -- raw text as received
-        order_line_id as raw_order_line_id,
-        order_id as raw_order_id,
-        product_id as raw_product_id,
-        product_category as raw_product_category,
-        quantity as raw_quantity,
-        unit_price as raw_unit_price,
-        discount_amount as raw_discount_amount,
-        _loaded_at,
-
-        -- ids
-        {{ staging_blank_to_null('order_line_id') }} as order_line_id,
-        {{ staging_blank_to_null('order_id') }} as order_id,
-        {{ staging_blank_to_null('product_id') }} as product_id,
-
-        -- attributes
-        lower({{ staging_blank_to_null('product_category') }}) as product_category,
-
-        -- numerics (null when not parseable; an empty discount means no discount)
-        case
-            when not {{ staging_is_invalid_integer('quantity') }}
-                then {{ parse_integer('quantity') }}
-        end as quantity,
-        {{ parse_number('unit_price') }} as unit_price,
-        case
-            when {{ staging_blank_to_null('discount_amount') }} is null then 0
-            else {{ parse_number('discount_amount') }}
-        end as discount_amount,
-        {{ staging_blank_to_null('quantity') }} is null as is_missing_quantity,
-        {{ staging_blank_to_null('unit_price') }} is null as is_missing_unit_price,
-        {{ staging_is_invalid_integer('quantity') }} as is_invalid_quantity,
-        {{ staging_is_invalid_number('unit_price') }}
-        or {{ staging_is_invalid_number('discount_amount') }} as has_invalid_amount,
-
-        {{ staging_row_hash([
-            'order_line_id', 'order_id', 'product_id', 'product_category', 'quantity',
-            'unit_price', 'discount_amount', '_loaded_at',
-        ]) }} as row_hash
-
-    from source
+    select * from {{ ref('product_catalog') }}
 
 ),
 
-validated as (
+{{ staging_fx_ctes() }},
+
+{{ staging_cleaned_cte(columns) }},
+
+enriched as (
 
     select
         cleaned.*,
+        orders.order_id as staged_order_id,
         orders.currency,
-        case
-            when
-                cleaned.order_line_id is null
-                or cleaned.order_id is null
-                or cleaned.product_id is null
-                or cleaned.is_missing_quantity
-                or cleaned.is_missing_unit_price
-                then 'missing_required_field'
-            when cleaned.is_invalid_quantity or cleaned.has_invalid_amount
-                then 'invalid_number'
-            when
-                cleaned.quantity <= 0
-                or cleaned.unit_price <= 0
-                or cleaned.discount_amount < 0
-                or cleaned.discount_amount > cleaned.quantity * cleaned.unit_price
-                then 'non_positive_amount'
-            when orders.order_id is null then 'orphan_foreign_key'
-        end as validation_reason
+        fx_rates.units_per_usd as order_units_per_usd,
+        reporting_rate.reporting_units_per_usd,
+        product_catalog.product_id is not null as is_known_product
     from cleaned
     left join orders
         on cleaned.order_id = orders.order_id
+    left join fx_rates
+        on orders.currency = fx_rates.currency_code
+    left join product_catalog
+        on cleaned.product_id = product_catalog.product_id
+    cross join reporting_rate
 
 ),
 
-ranked as (
-
-    select
-        validated.*,
-        row_number() over (
-            partition by validated.validation_reason, validated.order_line_id
-            order by
-                validated._loaded_at desc nulls last,
-                validated.row_hash desc
-        ) as version_rank
-    from validated
-
-),
+{{ staging_validation_ctes(columns, 'order_line_id', ['_loaded_at'], extra={
+    'non_positive_amount': ['discount_amount > quantity * unit_price'],
+    'out_of_range': [
+        staging_to_reporting(
+            'quantity * unit_price', 'order_units_per_usd', 'reporting_units_per_usd'
+        ) ~ ' > ' ~ var('plausible_max_amount')
+    ],
+}) }},
 
 final as (
 
@@ -129,7 +107,10 @@ final as (
         order_line_id,
         order_id,
         product_id,
-        product_category,
+        case
+            when is_known_product then product_category
+            else coalesce(product_category, 'unknown')
+        end as product_category,
         quantity,
         unit_price,
         discount_amount,
@@ -138,10 +119,10 @@ final as (
         -- quarantine
         row_hash,
         version_rank,
-        case
-            when validation_reason is not null then validation_reason
-            when version_rank > 1 then 'duplicate'
-        end as reject_reason
+        {{ staging_reject_reason() }},
+
+        -- product_id found in the product_catalog seed (an unknown product is staged)
+        is_known_product
 
     from ranked
 

@@ -1,19 +1,35 @@
 {#- One row per raw shop order row: raw text kept as raw_<column>, typed and normalised
     columns under their staging names, and reject_reason (null = staged).
-    Checks in priority order (the first failing one wins):
+    The columns are declared once below as specs; macros/staging_columns.sql turns them into
+    columns and checks. Checks in priority order (the first failing one wins):
       1 missing_required_field  order_id, order_status, currency or ordered_at blank;
                                 neither contact_id nor account_id given
-      2 unknown_currency        currency not in the fx_rates seed
-      3 invalid_value           order_status not placed, paid, shipped, completed, refunded,
+      2 invalid_id              order_id, contact_id or account_id not 1-64 letters, digits,
+                                _ - .
+      3 out_of_range            ordered_at / updated_at before var plausible_min_timestamp
+      4 unknown_currency        currency not in the fx_rates seed
+      5 invalid_value           order_status not placed, paid, shipped, completed, refunded,
                                 cancelled (any case)
-      4 invalid_timestamp       ordered_at / updated_at given but not parseable
-      5 future_timestamp        ordered_at / updated_at later than the row's _loaded_at
-      6 orphan_foreign_key      contact_id given but not a staged contact, or account_id
+      6 invalid_timestamp       ordered_at / updated_at given but not parseable (a UTC offset
+                                is converted; a malformed one or beyond +-14:00 is invalid)
+      7 future_timestamp        ordered_at / updated_at later than the row's _loaded_at
+      8 orphan_foreign_key      contact_id given but not a staged contact, or account_id
                                 given but not a staged account
-      7 duplicate               valid, but another valid row with the same order_id wins
+      9 duplicate               valid, but another valid row with the same order_id wins
                                 (latest updated_at, then latest _loaded_at, then row hash) -#}
 
-{%- set order_statuses = ['placed', 'paid', 'shipped', 'completed', 'refunded', 'cancelled'] %}
+{%- set columns = [
+    {'name': 'order_id', 'type': 'id', 'required': true},
+    {'name': 'contact_id', 'type': 'id', 'fk': 'staged_contact_id'},
+    {'name': 'account_id', 'type': 'id', 'fk': 'staged_account_id'},
+    {
+        'name': 'order_status', 'type': 'category', 'case': 'lower', 'required': true,
+        'accepted': ['placed', 'paid', 'shipped', 'completed', 'refunded', 'cancelled'],
+    },
+    {'name': 'currency', 'type': 'currency', 'required': true, 'lookup': 'units_per_usd'},
+    {'name': 'ordered_at', 'type': 'timestamp', 'required': true},
+    {'name': 'updated_at', 'type': 'timestamp', 'fallback': 'ordered_at'},
+] %}
 
 with source as (
 
@@ -51,76 +67,15 @@ staged_account_ids as (
 
 ),
 
-cleaned as (
+{{ staging_cleaned_cte(columns) }},
 
-    select
-        -- raw text as received
-        order_id as raw_order_id,
-        contact_id as raw_contact_id,
-        account_id as raw_account_id,
-        order_status as raw_order_status,
-        currency as raw_currency,
-        ordered_at as raw_ordered_at,
-        updated_at as raw_updated_at,
-        _loaded_at,
-
-        -- ids
-        {{ staging_blank_to_null('order_id') }} as order_id,
-        {{ staging_blank_to_null('contact_id') }} as contact_id,
-        {{ staging_blank_to_null('account_id') }} as account_id,
-
-        -- attributes
-        lower({{ staging_blank_to_null('order_status') }}) as order_status,
-        upper({{ staging_blank_to_null('currency') }}) as currency,
-
-        -- timestamps
-        {{ parse_timestamp('ordered_at') }} as ordered_at,
-        coalesce(
-            {{ parse_timestamp('updated_at') }}, {{ parse_timestamp('ordered_at') }}
-        ) as updated_at,
-        {{ staging_blank_to_null('ordered_at') }} is null as is_missing_ordered_at,
-        {{ staging_is_invalid_timestamp('ordered_at') }}
-        or {{ staging_is_invalid_timestamp('updated_at') }} as has_invalid_timestamp,
-
-        {{ staging_row_hash([
-            'order_id', 'contact_id', 'account_id', 'order_status', 'currency',
-            'ordered_at', 'updated_at', '_loaded_at',
-        ]) }} as row_hash
-
-    from source
-
-),
-
-validated as (
+enriched as (
 
     select
         cleaned.*,
-        case
-            when
-                cleaned.order_id is null
-                or cleaned.order_status is null
-                or cleaned.currency is null
-                or cleaned.is_missing_ordered_at
-                or (cleaned.contact_id is null and cleaned.account_id is null)
-                then 'missing_required_field'
-            when fx_rates.currency_code is null then 'unknown_currency'
-            when
-                cleaned.order_status not in (
-                    {%- for order_status in order_statuses %}
-                        '{{ order_status }}'{{ ',' if not loop.last }}
-                    {%- endfor %}
-                )
-                then 'invalid_value'
-            when cleaned.has_invalid_timestamp then 'invalid_timestamp'
-            when
-                cleaned.ordered_at > cleaned._loaded_at
-                or cleaned.updated_at > cleaned._loaded_at
-                then 'future_timestamp'
-            when
-                (cleaned.contact_id is not null and staged_contact_ids.contact_id is null)
-                or (cleaned.account_id is not null and staged_account_ids.account_id is null)
-                then 'orphan_foreign_key'
-        end as validation_reason
+        fx_rates.units_per_usd,
+        staged_contact_ids.contact_id as staged_contact_id,
+        staged_account_ids.account_id as staged_account_id
     from cleaned
     left join fx_rates
         on cleaned.currency = fx_rates.currency_code
@@ -131,20 +86,9 @@ validated as (
 
 ),
 
-ranked as (
-
-    select
-        validated.*,
-        row_number() over (
-            partition by validated.validation_reason, validated.order_id
-            order by
-                validated.updated_at desc nulls last,
-                validated._loaded_at desc nulls last,
-                validated.row_hash desc
-        ) as version_rank
-    from validated
-
-),
+{{ staging_validation_ctes(columns, 'order_id', ['updated_at', '_loaded_at'], extra={
+    'missing_required_field': ['contact_id is null and account_id is null'],
+}) }},
 
 final as (
 
@@ -171,10 +115,7 @@ final as (
         -- quarantine
         row_hash,
         version_rank,
-        case
-            when validation_reason is not null then validation_reason
-            when version_rank > 1 then 'duplicate'
-        end as reject_reason
+        {{ staging_reject_reason() }}
 
     from ranked
 

@@ -4,19 +4,7 @@ with base_order_lines as (
 
 ),
 
-fx_rates as (
-
-    select * from {{ ref('fx_rates') }}
-
-),
-
-reporting_rate as (
-
-    select units_per_usd as reporting_units_per_usd
-    from fx_rates
-    where currency_code = '{{ var("reporting_currency") }}'
-
-),
+{{ staging_fx_ctes() }},
 
 valid_lines as (
 
@@ -77,7 +65,10 @@ staged as (
         ) }} as net_amount_reporting,
 
         -- timestamps
-        _loaded_at
+        _loaded_at,
+
+        -- product_id found in the product_catalog seed
+        is_known_product
 
     from amounts
 
