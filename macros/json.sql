@@ -7,6 +7,17 @@
     coalesce(json_valid({{ expression }}), false)
 {%- endmacro %}
 
+{#- DuckDB's parser also accepts a comma before a closing bracket, which strict JSON (and
+    PostgreSQL and Spark) reject: such text counts as malformed here too, so the engines agree.
+    (A string value that itself holds a comma before a bracket, e.g. "a,}", is read the same
+    way: rare in event properties, and it is quarantined with a reason, never lost.) -#}
+{% macro duckdb__json_is_valid(expression) -%}
+    (
+        coalesce(json_valid({{ expression }}), false)
+        and not regexp_matches({{ expression }}, ',[[:space:]]*[]}]')
+    )
+{%- endmacro %}
+
 {% macro postgres__json_is_valid(expression) -%}
     coalesce({{ target.schema }}.is_json({{ expression }}), false)
 {%- endmacro %}

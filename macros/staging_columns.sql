@@ -166,7 +166,7 @@
         {%- do conditions.append(column ~ ' is not null and not ' ~ staging_is_valid_id(column)) -%}
     {%- elif reason == 'invalid_email' and type == 'email' -%}
         {#- the raw text: a line break is never trimmed away -#}
-        {%- do conditions.append(staging_has_control_or_inner_space('raw_' ~ spec['name'])) -%}
+        {%- do conditions.append(staging_has_unprintable_or_inner_space('raw_' ~ spec['name'])) -%}
         {%- do conditions.append(
             column ~ ' is not null and not ' ~ staging_is_valid_email(column)
         ) -%}

@@ -45,20 +45,33 @@
 {%- endmacro %}
 
 {#- True when the text holds a control character (below 0x20, or 0x7f: tab and line breaks
-    included) anywhere, or a space between other characters (leading and trailing spaces
+    included) or an invisible format character (zero-width space, joiners, word joiner, byte
+    order mark) anywhere, or a space between other characters (leading and trailing spaces
     are a normalisation). Not trimmed first: some engines' trim() also strips line breaks.
-    Spark's patterns are Java's, which has no POSIX bracket classes: its variant needs a
-    backslash, escaped once more for the string literal. -#}
-{% macro staging_has_control_or_inner_space(expression) -%}
-    {{ return(adapter.dispatch('staging_has_control_or_inner_space', 'customer_segmentation')(expression)) }}
+    The invisible characters are written into the pattern as themselves (Jinja unescapes
+    them), which every engine's regular expressions accept. Spark's patterns are Java's,
+    which has no POSIX bracket classes: its variant needs a backslash, escaped once more for
+    the string literal. -#}
+{% macro staging_has_unprintable_or_inner_space(expression) -%}
+    {{ return(adapter.dispatch(
+        'staging_has_unprintable_or_inner_space', 'customer_segmentation'
+    )(expression)) }}
 {%- endmacro %}
 
-{% macro default__staging_has_control_or_inner_space(expression) -%}
-    coalesce({{ staging_regexp_like(expression, '[[:cntrl:]]|[^ ] +[^ ]') }}, false)
+{% macro staging_invisible_characters() -%}
+    {{ return("\u200b\u200c\u200d\u2060\ufeff") }}
 {%- endmacro %}
 
-{% macro spark__staging_has_control_or_inner_space(expression) -%}
-    coalesce(({{ expression }} rlike '[\\p{Cntrl}]|[^ ] +[^ ]'), false)
+{% macro default__staging_has_unprintable_or_inner_space(expression) -%}
+    coalesce({{ staging_regexp_like(
+        expression, '[[:cntrl:]]|[' ~ staging_invisible_characters() ~ ']|[^ ] +[^ ]'
+    ) }}, false)
+{%- endmacro %}
+
+{% macro spark__staging_has_unprintable_or_inner_space(expression) -%}
+    coalesce((
+        {{ expression }} rlike '[\\p{Cntrl}]|[{{ staging_invisible_characters() }}]|[^ ] +[^ ]'
+    ), false)
 {%- endmacro %}
 
 {#- True when text that is not blank does not parse as a whole number
