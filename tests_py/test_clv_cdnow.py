@@ -107,7 +107,7 @@ def write_raw_contract(cdnow: pd.DataFrame, out: Path) -> None:
     })
     for table in RAW_TABLES:
         if not (out / table).exists():
-            _write(out, table, {})
+            _write(out, table, {})  # allowed empty: see raw_tables_allowed_empty below
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +119,8 @@ def cdnow_build(tmp_path_factory: pytest.TempPathFactory) -> dict:
     load_duckdb(workdir / "raw", path=Path(env["DBT_DUCKDB_PATH"]))
     dbt_vars = (
         f"{{as_of_date: '{AS_OF}', reporting_currency: USD, clv_time_unit_days: 7, "
-        "clv_publish_purchase_curves: true}"
+        "clv_publish_purchase_curves: true, "
+        "raw_tables_allowed_empty: [crm_accounts, crm_deals, crm_subscriptions, events]}"
     )
     proc = run_dbt(
         ["build", "-s", "+contact_clv", "+clv_purchase_curves", "--indirect-selection", "cautious",
@@ -142,7 +143,10 @@ def test_fx_rates_has_usd() -> None:
 
 
 def test_build_passes(cdnow_build: dict) -> None:
-    failed = {uid: r["status"] for uid, r in cdnow_build["results"].items() if r["status"] not in ("success", "pass")}
+    # warn: the CDNOW product "cd" is not in product_catalog (staged, counted by a warn-level test)
+    failed = {
+        uid: r["status"] for uid, r in cdnow_build["results"].items() if r["status"] not in ("success", "pass", "warn")
+    }
     assert cdnow_build["proc"].returncode == 0 and not failed, cdnow_build["proc"].stdout[-4000:]
 
 
