@@ -132,13 +132,21 @@ else:
     UPSTREAM = f"+{SUMMARY_MODEL}"
 
     @dbt_assets(
-        manifest=manifest, project=dbt_project, dagster_dbt_translator=translator, select=UPSTREAM, name="dbt_before_fit"
+        manifest=manifest,
+        project=dbt_project,
+        dagster_dbt_translator=translator,
+        select=UPSTREAM,
+        name="dbt_before_fit",
     )
     def dbt_before_fit(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         yield from _dbt_build(context, dbt)
 
     @dbt_assets(
-        manifest=manifest, project=dbt_project, dagster_dbt_translator=translator, exclude=UPSTREAM, name="dbt_after_fit"
+        manifest=manifest,
+        project=dbt_project,
+        dagster_dbt_translator=translator,
+        exclude=UPSTREAM,
+        name="dbt_after_fit",
     )
     def dbt_after_fit(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         yield from _dbt_build(context, dbt)
