@@ -52,8 +52,7 @@ def test_dagster_materializes_every_asset_and_passes_every_check(sample_data, tm
     export_deps = graph.get(dg.AssetKey("segment_export")).parent_keys
     assert {spec.asset_key for spec in gx} & export_deps
     assert {s.name for s in defs.schedules} == {"hourly_schedule", "daily_schedule"}
-    hourly = defs.resolve_job_def("hourly")
-    assert hourly is not None
+    _assert_hourly(module)
 
     started = time.monotonic()
     result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
@@ -74,3 +73,29 @@ def test_dagster_materializes_every_asset_and_passes_every_check(sample_data, tm
     assert not failed, failed
     assert not sorted(k.to_user_string() for k in check_keys - evaluated)
     assert (tmp_path / "export" / "export_manifest.json").exists()
+
+
+def test_dagster_clv_fit_asset_sits_between_the_dbt_assets_on_postgres(tmp_path, monkeypatch) -> None:
+    """On an engine without dbt Python models the fit is its own asset: after the CLV summary,
+    before the dbt model that publishes it (definitions only; nothing runs)."""
+    for name, value in dbt_env(tmp_path, DBT_TARGET="postgres").items():
+        monkeypatch.setenv(name, value)
+    module = _load_definitions()
+    graph = module.defs.resolve_asset_graph()
+    fit = graph.get(dg.AssetKey(["clv", "clv_parameters_fit"]))
+    assert fit.is_materializable
+    assert fit.parent_keys == {module.model_key("int_contacts__clv_summary")}
+    assert module.model_key("clv_parameters") in fit.child_keys
+    assert {a.op.name for a in module.DBT_ASSETS} == {"dbt_before_fit", "dbt_after_fit"}
+    summary = graph.get(module.model_key("int_contacts__clv_summary"))
+    assert graph.get(module.model_key("contact_clv")).assets_def is not summary.assets_def
+    assert module.CHECK_SPECS and module.EXPORT_ASSETS
+    _assert_hourly(module)
+
+
+def _assert_hourly(module) -> None:
+    """The hourly job: what new events change (dbt selector `hourly`) and the export."""
+    selected = module.defs.resolve_job_def("hourly").asset_layer.selected_asset_keys
+    assert {module.model_key("stg_events__events"), module.model_key("segment_membership")} <= selected
+    assert dg.AssetKey("segment_export") in selected
+    assert module.model_key("contact_clv") not in selected

@@ -284,10 +284,12 @@ def segment_export(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 EXPORT_ASSETS = [segment_export] if TARGET in CHECKPOINT_TARGETS else []
 CHECKS = [gx_checkpoint] if CHECK_SPECS else []
 
+hourly_selection = dg.AssetSelection.assets(*EXPORT_ASSETS)
+for assets_def in DBT_ASSETS:
+    hourly_selection = hourly_selection | build_dbt_asset_selection([assets_def], dbt_selector="hourly")
 hourly_job = dg.define_asset_job(
     "hourly",
-    selection=build_dbt_asset_selection(DBT_ASSETS, dbt_selector="hourly")
-    | dg.AssetSelection.assets(*EXPORT_ASSETS),
+    selection=hourly_selection,
     description="What new events change (dbt selector `hourly`), the checkpoint and the export.",
 )
 daily_job = dg.define_asset_job(
