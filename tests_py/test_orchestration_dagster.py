@@ -1,7 +1,8 @@
 """The Dagster definitions (orchestration/dagster/definitions.py) materialized for real: every
 dbt model, seed and snapshot, every dbt test as an asset check, the Great Expectations
 checkpoint as blocking asset checks and the segment export, on the tiny sample (DuckDB), in one
-in-process run of the implicit asset job into a temporary warehouse."""
+in-process run of the implicit asset job into a temporary warehouse; then a failing checkpoint
+check that blocks the export."""
 
 import importlib.util
 import time
@@ -73,6 +74,32 @@ def test_dagster_materializes_every_asset_and_passes_every_check(sample_data, tm
     assert not failed, failed
     assert not sorted(k.to_user_string() for k in check_keys - evaluated)
     assert (tmp_path / "export" / "export_manifest.json").exists()
+
+    # A failing checkpoint expectation blocks the export: a duplicated profile row, then the
+    # checks and the export alone (no dbt step).
+    import duckdb
+
+    with duckdb.connect(env["DBT_DUCKDB_PATH"]) as con:
+        con.execute("insert into contact_profile select * from contact_profile limit 1")
+    profile = module.model_key("contact_profile")
+    blocked = dg.Definitions(
+        assets=[*module.DBT_ASSETS, *module.EXPORT_ASSETS],
+        asset_checks=module.CHECKS,
+        jobs=[
+            dg.define_asset_job(
+                "checkpoint_then_export",
+                selection=dg.AssetSelection.assets(dg.AssetKey("segment_export"))
+                | dg.AssetSelection.checks(*[spec.key for spec in module.CHECK_SPECS]),
+            )
+        ],
+        resources=defs.resources,
+    )
+    result = blocked.resolve_job_def("checkpoint_then_export").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+    failed = {e.asset_check_key for e in result.get_asset_check_evaluations() if not e.passed}
+    assert failed == {dg.AssetCheckKey(profile, "gx_checkpoint")}
+    assert not result.get_asset_materialization_events()
 
 
 def test_dagster_clv_fit_asset_sits_between_the_dbt_assets_on_postgres(tmp_path, monkeypatch) -> None:
