@@ -12,7 +12,10 @@ from custseg import PROJECT_DIR
 
 def test_ruff() -> None:
     proc = subprocess.run(
-        [str(BIN / "ruff"), "check", "custseg", "tests_py"], cwd=PROJECT_DIR, capture_output=True, text=True
+        [str(BIN / "ruff"), "check", "custseg", "tests_py", "orchestration"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stdout[-8000:] + proc.stderr[-2000:]
 
