@@ -1,6 +1,7 @@
 {#- The union of every segment definition (macros named segment__<id>, found by
     segment_definitions()): one row per entity per segment with the reason it matched.
-    Adding a segment needs no edit here. -#}
+    Contacts flagged deleted in the CRM (contact_profile.is_deleted) are never members,
+    whatever a rule says. Adding a segment needs no edit here. -#}
 {%- set segments = segment_definitions() -%}
 
 with
@@ -12,6 +13,13 @@ with
         ),
     {% endfor %}
 {%- endif %}
+
+deleted_contacts as (
+
+    select contact_id from {{ ref('contact_profile') }}
+    where is_deleted
+
+),
 
 members as (
     {%- for segment in segments %}
@@ -34,4 +42,8 @@ members as (
     {%- endfor %}
 )
 
-select * from members
+select members.*
+from members
+where
+    members.entity_type <> 'contact'
+    or members.entity_id not in (select deleted_contacts.contact_id from deleted_contacts)
