@@ -657,7 +657,9 @@ select
 from joined;
 
 -- ---------------------------------------------------------------- segment membership
+-- deleted contacts are never members, whatever the rule says (as int_segments__members)
 create or replace table floor_segment_membership as
+select rules.* from (
 select
     'rfm_' || replace(replace(lower(rfm_segment), ' ', '_'), '''', '') as segment_id,
     contact_id,
@@ -706,4 +708,6 @@ select 'language_french', contact_id, 'language_code=fr'
 from floor_contact_profile where language_code = 'fr'
 union all
 select 'power_users', contact_id, 'active_days_30=' || active_days_30
-from floor_contact_profile where usage_level = 'power';
+from floor_contact_profile where usage_level = 'power'
+) as rules
+where rules.contact_id not in (select contact_id from floor_contact_profile where is_deleted);
