@@ -17,6 +17,16 @@ import pytest
 from custseg import PROJECT_DIR
 
 AS_OF = "2026-06-30"
+# The staged model of each raw table.
+STAGING_MODELS = {
+    "crm_accounts": "stg_crm__accounts",
+    "crm_contacts": "stg_crm__contacts",
+    "crm_deals": "stg_crm__deals",
+    "crm_subscriptions": "stg_crm__subscriptions",
+    "shop_orders": "stg_shop__orders",
+    "shop_order_lines": "stg_shop__order_lines",
+    "events": "stg_events__events",
+}
 BIN = Path(sys.executable).parent
 
 

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import AS_OF, dbt_env, run_dbt, run_results
+from conftest import AS_OF, STAGING_MODELS, dbt_env, run_dbt, run_results
 from corpus.bad_rows import CORPUS, ID_COLUMN, PREFIX, TEMPLATE, BadKind, Row, Staged
 from custseg import RAW_TABLES
 from custseg.generate import schema_for
@@ -28,15 +28,6 @@ pytestmark = pytest.mark.slow
 EVENTS_LOAD_TIME = "2026-07-01 00:00:00"
 LOADED_BASE = datetime(2026, 7, 1, 1, 0, 0)  # the sample's rows were loaded at 02:00:00
 OCCURRED_BASE = datetime(2026, 6, 1, 10, 0, 0)
-STAGING_MODELS = {
-    "crm_accounts": "stg_crm__accounts",
-    "crm_contacts": "stg_crm__contacts",
-    "crm_deals": "stg_crm__deals",
-    "crm_subscriptions": "stg_crm__subscriptions",
-    "shop_orders": "stg_shop__orders",
-    "shop_order_lines": "stg_shop__order_lines",
-    "events": "stg_events__events",
-}
 EVENT_KEY = ("occurred_at", "received_at")
 
 

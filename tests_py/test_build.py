@@ -10,20 +10,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import STAGING_MODELS
 from custseg import RAW_TABLES
 from custseg.validate import run_checkpoint
 
 pytestmark = pytest.mark.slow
 
-STAGING_MODELS = {
-    "crm_accounts": "stg_crm__accounts",
-    "crm_contacts": "stg_crm__contacts",
-    "crm_deals": "stg_crm__deals",
-    "crm_subscriptions": "stg_crm__subscriptions",
-    "shop_orders": "stg_shop__orders",
-    "shop_order_lines": "stg_shop__order_lines",
-    "events": "stg_events__events",
-}
 
 
 def test_build_passes(built: dict) -> None:

@@ -115,7 +115,9 @@ numbered_raw_deliveries as (
 
     revalidated_existing as (
 
-        select existing_before_window.row_fingerprint, existing_before_window.event_id
+        select
+            existing_before_window.row_fingerprint,
+            existing_before_window.event_id
         from existing_before_window
         left join staged_contact_ids
             on existing_before_window.contact_id = staged_contact_ids.contact_id
@@ -295,30 +297,16 @@ final as (
         ) as reject_reason,
 
         -- properties of deliveries that passed validation (JSON checked), dates
-        case
-            when validation_reason is null
-                then {{ json_extract_string('properties', 'url') }}
-        end as url,
-        case
-            when validation_reason is null
-                then {{ json_extract_string('properties', 'content_topic') }}
-        end as content_topic,
-        case
-            when validation_reason is null
-                then {{ json_extract_string('properties', 'campaign') }}
-        end as campaign,
-        case
-            when validation_reason is null
-                then {{ json_extract_string('properties', 'feature') }}
-        end as feature,
-        case
-            when validation_reason is null
-                then {{ json_extract_string('properties', 'ticket_priority') }}
-        end as ticket_priority,
-        case
-            when validation_reason is null
-                then {{ json_extract_string('properties', 'account_id') }}
-        end as properties_account_id,
+        {%- for key, column in [
+            ('url', 'url'), ('content_topic', 'content_topic'), ('campaign', 'campaign'),
+            ('feature', 'feature'), ('ticket_priority', 'ticket_priority'),
+            ('account_id', 'properties_account_id'),
+        ] %}
+            case
+                when validation_reason is null
+                    then {{ json_extract_string('properties', key) }}
+            end as {{ column }},
+        {%- endfor %}
         cast(occurred_at as date) as event_date,
         cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as event_month,
 
