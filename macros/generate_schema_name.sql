@@ -1,9 +1,12 @@
-{#- Use a model's custom schema as given (e.g. `reference`) instead of
-    prefixing it with the target schema, so every engine gets the same names. -#}
+{#- Every model lives in the schema of its layer (dbt_project.yml `+schema`: staging, audit,
+    intermediate, marts, segments, reference), named as given on every engine rather than
+    prefixed with the target schema. $DBT_SCHEMA_PREFIX (default empty) is prepended to each,
+    so that several builds can share one database (custseg/layers.py does the same). -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- set prefix = env_var('DBT_SCHEMA_PREFIX', '') -%}
     {%- if custom_schema_name is none -%}
-        {{ target.schema }}
+        {{ prefix }}{{ target.schema }}
     {%- else -%}
-        {{ custom_schema_name | trim }}
+        {{ prefix }}{{ custom_schema_name | trim }}
     {%- endif -%}
 {%- endmacro %}
