@@ -48,6 +48,8 @@
 with source as (
 
     select * from {{ source('crm', 'crm_deals') }}
+    -- erased people (docs/privacy.md) leave no row in any model
+    where not {{ erasure_is_erased(erasure_raw_columns('crm_deals')) }}
 
 ),
 

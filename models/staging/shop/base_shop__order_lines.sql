@@ -42,6 +42,8 @@
 with source as (
 
     select * from {{ source('shop', 'shop_order_lines') }}
+    -- erased people (docs/privacy.md) leave no row in any model
+    where not {{ erasure_is_erased(erasure_raw_columns('shop_order_lines')) }}
 
 ),
 

@@ -34,6 +34,8 @@
 with source as (
 
     select * from {{ source('shop', 'shop_orders') }}
+    -- erased people (docs/privacy.md) leave no row in any model
+    where not {{ erasure_is_erased(erasure_raw_columns('shop_orders')) }}
 
 ),
 

@@ -1,0 +1,148 @@
+{#- One row per identifier of an erased person, as an md5 hash (the plain value is never
+    stored): every model leaves out the rows that carry one (macros/erasure.sql).
+    A request names a contact id and/or an email. The person is:
+      contact ids  the requested ids, and every CRM contact whose email is an erased email;
+      emails       the requested emails, and the emails of the requested contact ids' rows;
+      anonymous ids  those seen on events with an erased contact id or email and never on
+                   an event naming another contact id or email ("linked only to them");
+      order ids    the orders of an erased contact id (their lines carry no contact).
+    Matching uses the normalisation of staging: ids trimmed, emails trimmed and
+    lower-cased; raw rows are read whatever their validity, so quarantined rows go too. -#}
+
+with requests as (
+
+    select * from {{ source('privacy', 'privacy_erasure_requests') }}
+
+),
+
+contacts as (
+
+    select * from {{ source('crm', 'crm_contacts') }}
+
+),
+
+orders as (
+
+    select * from {{ source('shop', 'shop_orders') }}
+
+),
+
+events as (
+
+    select * from {{ source('events', 'events') }}
+
+),
+
+requested_contact_ids as (
+
+    select distinct {{ erasure_normalized_id('contact_id') }} as contact_id
+    from requests
+    where {{ erasure_normalized_id('contact_id') }} is not null
+
+),
+
+requested_emails as (
+
+    select distinct {{ erasure_normalized_email('email') }} as email
+    from requests
+    where {{ erasure_normalized_email('email') }} is not null
+
+),
+
+erased_emails as (
+
+    select email from requested_emails
+    union
+    select {{ erasure_normalized_email('contacts.email') }} as email
+    from contacts
+    inner join requested_contact_ids
+        on {{ erasure_normalized_id('contacts.contact_id') }} = requested_contact_ids.contact_id
+    where {{ erasure_normalized_email('contacts.email') }} is not null
+
+),
+
+erased_contact_ids as (
+
+    select contact_id from requested_contact_ids
+    union
+    select {{ erasure_normalized_id('contacts.contact_id') }} as contact_id
+    from contacts
+    inner join erased_emails
+        on {{ erasure_normalized_email('contacts.email') }} = erased_emails.email
+    where {{ erasure_normalized_id('contacts.contact_id') }} is not null
+
+),
+
+event_links as (
+
+    select
+        {{ erasure_normalized_id('events.anonymous_id') }} as anonymous_id,
+        case
+            when
+                (
+                    {{ erasure_normalized_id('events.contact_id') }} is null
+                    or erased_contact_ids.contact_id is not null
+                )
+                and (
+                    {{ erasure_normalized_email('events.email') }} is null
+                    or erased_emails.email is not null
+                )
+                then 1
+            else 0
+        end as links_only_erased
+    from events
+    left join erased_contact_ids
+        on {{ erasure_normalized_id('events.contact_id') }} = erased_contact_ids.contact_id
+    left join erased_emails
+        on {{ erasure_normalized_email('events.email') }} = erased_emails.email
+    where
+        {{ erasure_normalized_id('events.anonymous_id') }} is not null
+        and (
+            {{ erasure_normalized_id('events.contact_id') }} is not null
+            or {{ erasure_normalized_email('events.email') }} is not null
+        )
+
+),
+
+erased_anonymous_ids as (
+
+    select anonymous_id
+    from event_links
+    group by anonymous_id
+    having min(links_only_erased) = 1
+
+),
+
+erased_order_ids as (
+
+    select distinct {{ erasure_normalized_id('orders.order_id') }} as order_id
+    from orders
+    inner join erased_contact_ids
+        on {{ erasure_normalized_id('orders.contact_id') }} = erased_contact_ids.contact_id
+    where {{ erasure_normalized_id('orders.order_id') }} is not null
+
+),
+
+erased_values as (
+
+    select 'contact_id' as key_type, contact_id as key_value from erased_contact_ids
+    union all
+    select 'email' as key_type, email as key_value from erased_emails
+    union all
+    select 'anonymous_id' as key_type, anonymous_id as key_value from erased_anonymous_ids
+    union all
+    select 'order_id' as key_type, order_id as key_value from erased_order_ids
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(["key_type", "':'", dbt.hash('key_value')]) }} as erased_key_id,
+        key_type,
+        {{ dbt.hash('key_value') }} as key_hash
+    from erased_values
+
+)
+
+select * from final
