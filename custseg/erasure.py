@@ -65,7 +65,7 @@ def normalise(contact_id: str | None, email: str | None) -> Request:
 def _ddl(schema: str, spark: bool = False) -> str:
     columns = ", ".join(f"{name} {spark_type if spark else sql_type}" for name, sql_type, spark_type in COLUMNS)
     using = " using parquet" if spark else ""
-    return f'create table if not exists {_quote(schema, spark)}.{_quote(TABLE, spark)} ({columns}){using}'
+    return f"create table if not exists {_quote(schema, spark)}.{_quote(TABLE, spark)} ({columns}){using}"
 
 
 def _quote(name: str, spark: bool = False) -> str:
