@@ -63,11 +63,10 @@ with source as (
 
     select * from {{ source('events', 'events') }}
     -- erased people (docs/privacy.md) leave no row in any model
-    where
-        not {{ erasure_is_erased(erasure_event_columns('')) }}
-        {% if window_start is not none %}
-            and (received_at >= {{ window_start }} or received_at is null)
-        {% endif %}
+    where not {{ erasure_is_erased(erasure_event_columns('')) }}
+    {% if window_start is not none %}
+        and (received_at >= {{ window_start }} or received_at is null)
+    {% endif %}
 
 ),
 

@@ -125,13 +125,25 @@ erased_order_ids as (
 
 erased_values as (
 
-    select 'contact_id' as key_type, contact_id as key_value from erased_contact_ids
+    select
+        'contact_id' as key_type,
+        contact_id as key_value
+    from erased_contact_ids
     union all
-    select 'email' as key_type, email as key_value from erased_emails
+    select
+        'email' as key_type,
+        email as key_value
+    from erased_emails
     union all
-    select 'anonymous_id' as key_type, anonymous_id as key_value from erased_anonymous_ids
+    select
+        'anonymous_id' as key_type,
+        anonymous_id as key_value
+    from erased_anonymous_ids
     union all
-    select 'order_id' as key_type, order_id as key_value from erased_order_ids
+    select
+        'order_id' as key_type,
+        order_id as key_value
+    from erased_order_ids
 
 ),
 
