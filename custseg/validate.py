@@ -53,6 +53,9 @@ PII_COLUMN_PATTERNS = (
     r"(^|_)postal_code$",
     r"(^|_)(street|address)($|_)",
     r"(^|_)ip_address$",
+    # Ids of people: not personal by themselves, but a failing sample of them would keep an
+    # erased person's id in the stored results (docs/privacy.md, "Erasure").
+    r"^(contact_id|canonical_contact_id|anonymous_id|entity_id)$",
 )
 # GX result format for PII columns: counts only (no partial_unexpected_list values).
 PII_RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
