@@ -13,11 +13,12 @@ AS_OF ?= 2026-06-30
 DATA_DIR ?= data/raw
 DBT_VARS := {as_of_date: '$(AS_OF)'}
 
-.PHONY: build test install data load dbt validate freshness docs lint pytest clean bench
+.PHONY: build test install data load dbt validate publish freshness docs lint pytest clean bench
 
-## make build: install, generate sample data, load it, dbt build (seeds, models, tests), GX checkpoint.
-build: install data load dbt validate
-	@echo "Done. Warehouse: $${DBT_DUCKDB_PATH:-warehouse/segmentation.duckdb}"
+## make build: install, generate sample data, load it, dbt build (seeds, models, tests), GX checkpoint,
+## then publish the BI schemas to warehouse/bi.duckdb for readers.
+build: install data load dbt validate publish
+	@echo "Done. Warehouse: $${DBT_DUCKDB_PATH:-warehouse/segmentation.duckdb}; for BI tools: warehouse/bi.duckdb"
 	@echo "Data Docs: warehouse/gx/gx/uncommitted/data_docs/local_site/index.html  dbt docs: make docs"
 
 install: $(VENV)/.installed
@@ -42,6 +43,10 @@ dbt: install
 
 validate: install
 	$(BIN)/python -m custseg validate
+
+# Only after the build and the checkpoint passed (make stops at the first failing step).
+publish: install
+	$(BIN)/python -m custseg publish
 
 # dbt source freshness against the wall clock: the pinned sample (AS_OF=2026-06-30) is stale by
 # design; `make build AS_OF=<yesterday>` gives fresh load times (README: "Run it from your orchestrator").

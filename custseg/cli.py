@@ -42,6 +42,12 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
 
 
+def _add_publish(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("publish", help="copy the BI schemas (marts, segments) to bi.duckdb for readers, atomically")
+    p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
+    p.add_argument("--out", type=Path, default=None, help="published file (default: bi.duckdb beside the warehouse)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="custseg", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -49,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_load(sub)
     _add_validate(sub)
     _add_export(sub)
+    _add_publish(sub)
     from custseg import clv_cli
 
     clv_cli.add_clv(sub)
@@ -87,6 +94,14 @@ def _run(args: argparse.Namespace) -> int:
         target = args.target or os.environ.get("DBT_TARGET", "duckdb")
         summary = export_segments(out_dir=args.out, target=target, database=args.database)
         print(summary.line())
+    elif args.command == "publish":
+        from custseg.load import duckdb_path
+        from custseg.publish import default_path, publish_bi
+
+        database = args.database or duckdb_path()
+        out = args.out or default_path(database)
+        rows = publish_bi(database, out)
+        print(f"published {len(rows)} tables ({sum(rows.values()):,} rows) to {out}")
     elif args.command == "validate":
         from custseg import validate
         from custseg.load import duckdb_path
