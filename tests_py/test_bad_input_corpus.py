@@ -22,6 +22,7 @@ from conftest import AS_OF, STAGING_MODELS, dbt_env, run_dbt, run_results
 from corpus.bad_rows import CORPUS, ID_COLUMN, PREFIX, TEMPLATE, BadKind, Row, Staged
 from custseg import RAW_TABLES
 from custseg.generate import schema_for
+from custseg.layers import connect_duckdb
 
 pytestmark = pytest.mark.slow
 
@@ -229,7 +230,7 @@ def test_bad_input_corpus(sample_data: dict, tmp_path: Path) -> None:
 
     mismatches: list[str] = []
     passed: list[str] = []
-    with duckdb.connect(str(env["DBT_DUCKDB_PATH"]), read_only=True) as con:
+    with connect_duckdb(env["DBT_DUCKDB_PATH"], read_only=True) as con:
         for table in RAW_TABLES:
             found, errors = _found_rows(con, table, records)
             problems += errors
