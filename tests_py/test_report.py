@@ -110,7 +110,8 @@ def test_backfilled_date_equals_a_plain_run_of_that_date(built: dict, history: d
     workdir = tmp_path_factory.mktemp("plain_day")
     env = dbt_env(workdir)
     shutil.copy(built["db"], env["DBT_DUCKDB_PATH"])
-    run_dbt(["run", "-s", "+segment_sizes_daily", "+segment_membership_daily", "--vars", f"{{as_of_date: '{day}'}}"], env)
+    logs = ["+segment_sizes_daily", "+segment_membership_daily"]
+    run_dbt(["run", "-s", *logs, "--vars", f"{{as_of_date: '{day}'}}"], env)
     query = ("select segment_id, entity_id, is_holdout, reason from segment_membership_daily "
              f"where as_of_date = date '{day}' order by all")
     plain = _rows(Path(env["DBT_DUCKDB_PATH"]), query)
