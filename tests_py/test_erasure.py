@@ -267,3 +267,70 @@ def test_the_incremental_build_after_erasure_equals_a_full_build(erased: dict, s
         con.execute(f"insert into raw.{TABLE} select * from incremental.raw.{TABLE}")
     run_dbt(["build", "--vars", VARS], env)
     assert _table_differences(erased["db"], database) == {}
+
+
+@pytest.mark.slow
+def test_erasure_on_postgres(postgres: dict, sample_data: dict, tmp_path: Path) -> None:
+    """PostgreSQL, in a database of its own: build (`custseg build`: dbt build and the CLV fit),
+    erase a contact with the CLI (idempotent), `dbt run` again (the incremental models' delete
+    pre-hooks run); the contact id and email are
+    in no table outside raw and the accounting balances with the erased rows counted."""
+    import psycopg2
+
+    from conftest import PG_CONNECTION
+    from custseg.load_postgres import connect, load_postgres
+
+    database = "segmentation_erasure"
+    admin = psycopg2.connect(**{**PG_CONNECTION, "dbname": "postgres"})
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"drop database if exists {database}")
+        cur.execute(f"create database {database}")
+    admin.close()
+    connection = {**PG_CONNECTION, "dbname": database}
+    env = dbt_env(
+        tmp_path,
+        DBT_TARGET="postgres",
+        PGHOST=PG_CONNECTION["host"],
+        PGPORT=str(PG_CONNECTION["port"]),
+        PGDATABASE=database,
+        CUSTSEG_PROJECT_DIR=str(PROJECT_DIR),
+    )
+    env.pop("DBT_SCHEMA", None)
+    load_postgres(sample_data["dir"], **connection)
+    first_build = _cli(["build", "--target", "postgres", "--vars", VARS], env)  # CLV fit included
+    assert first_build.returncode == 0, first_build.stdout[-4000:] + first_build.stderr[-2000:]
+    with connect(**connection) as con, con.cursor() as cur:
+        cur.execute("""
+            select p.contact_id, p.email_normalized from marts.contact_profile as p
+            where exists (select 1 from staging.stg_shop__orders as o where o.contact_id = p.contact_id)
+                and exists (select 1 from segments.segment_membership_daily as m where m.entity_id = p.contact_id)
+                and exists (select 1 from staging.base_events__events as e where e.contact_id = p.contact_id)
+            order by p.contact_id limit 1""")
+        contact_id, email = cur.fetchone()
+    first = _cli(["erase", "--contact-id", contact_id], env)
+    again = _cli(["erase", "--target", "postgres", "--contact-id", contact_id], env)
+    assert first.returncode == 0 and "recorded" in first.stdout, first.stderr
+    assert again.returncode == 0 and "already recorded" in again.stdout, again.stderr
+    run_dbt(["run", "--vars", VARS], env)
+    hits = []
+    with connect(**connection) as con, con.cursor() as cur:
+        cur.execute("""
+            select c.table_schema, c.table_name, c.column_name from information_schema.columns as c
+            inner join information_schema.tables as t
+                on t.table_schema = c.table_schema and t.table_name = c.table_name
+            where c.table_schema in ('staging', 'audit', 'intermediate', 'marts', 'segments', 'activation')
+            order by 1, 2, 3""")
+        for schema, table, column in cur.fetchall():
+            cur.execute(
+                f'select count(*) from "{schema}"."{table}" where strpos(lower(cast("{column}" as text)), %s) > 0 '
+                'or strpos(lower(cast("{column}" as text)), %s) > 0'.replace("{column}", column),
+                (contact_id.lower(), email.lower()),
+            )
+            if cur.fetchone()[0]:
+                hits.append((schema, table, column))
+        cur.execute("select raw_table, erased_rows, unaccounted_rows from audit.staging_row_accounting")
+        accounting = {table: (erased, unaccounted) for table, erased, unaccounted in cur.fetchall()}
+    assert hits == []
+    assert all(unaccounted == 0 for _, unaccounted in accounting.values())
+    assert accounting["crm_contacts"][0] == 1 and accounting["events"][0] > 0
