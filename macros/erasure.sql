@@ -1,5 +1,7 @@
 {#- Erasure (docs/privacy.md, "Erasure"): the identifiers of erased people are hashed in
-    stg_privacy__erased_keys; these macros leave out, and delete, the rows that carry one.
+    stg_privacy__erased_keys (contact ids, emails, order ids) and
+    stg_privacy__erased_anonymous_ids; these macros leave out, and delete, the rows that
+    carry one.
 
     The raw columns that identify a person, per raw table (the base_ models filter their
     source with them, staging_row_accounting counts what they filter out). Key types:
@@ -46,6 +48,9 @@
         false
     {%- else -%}
         {%- set keys = ref('stg_privacy__erased_keys') -%}
+        {%- if 'anonymous_id' in columns -%}
+            {%- set anonymous_keys = ref('stg_privacy__erased_anonymous_ids') -%}
+        {%- endif -%}
         {%- if execute and erasure_key_count() == 0 -%}
             false
         {%- else -%}
@@ -54,7 +59,8 @@
                 {%- set value = erasure_normalized_email(column) if key_type == 'email'
                     else erasure_normalized_id(column) %}
                 ({{ value }} is not null and {{ dbt.hash(value) }} in (
-                    select key_hash from {{ keys }} where key_type = '{{ key_type }}'
+                    select key_hash from {{ anonymous_keys if key_type == 'anonymous_id' else keys }}
+                    where key_type = '{{ key_type }}'
                 ))
                 {%- if not loop.last %} or{% endif %}
             {%- endfor %}
@@ -63,7 +69,8 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Number of erased keys (0 when the keys table does not exist yet). -#}
+{#- Number of erased contact ids, emails and order ids (0 when the keys table does not exist
+    yet). Anonymous ids are only erased with a contact id or email, so 0 means nobody. -#}
 {% macro erasure_key_count() -%}
     {%- set keys = ref('stg_privacy__erased_keys') -%}
     {%- set relation = adapter.get_relation(keys.database, keys.schema, keys.identifier) -%}

@@ -1,13 +1,13 @@
-{#- One row per identifier of an erased person, as an md5 hash (the plain value is never
-    stored): every model leaves out the rows that carry one (macros/erasure.sql).
+{#- One row per contact id, email and order id of an erased person, as an md5 hash (the
+    plain value is never stored): every model leaves out the rows that carry one
+    (macros/erasure.sql; anonymous ids: stg_privacy__erased_anonymous_ids).
     A request names a contact id and/or an email. The person is:
       contact ids  the requested ids, and every CRM contact whose email is an erased email;
       emails       the requested emails, and the emails of the requested contact ids' rows;
-      anonymous ids  those seen on events with an erased contact id or email and never on
-                   an event naming another contact id or email ("linked only to them");
       order ids    the orders of an erased contact id (their lines carry no contact).
     Matching uses the normalisation of staging: ids trimmed, emails trimmed and
-    lower-cased; raw rows are read whatever their validity, so quarantined rows go too. -#}
+    lower-cased; raw rows are read whatever their validity, so quarantined rows go too.
+    It reads no event: the hourly selector (children of the events source) stays as small. -#}
 
 with requests as (
 
@@ -24,12 +24,6 @@ contacts as (
 orders as (
 
     select * from {{ source('shop', 'shop_orders') }}
-
-),
-
-events as (
-
-    select * from {{ source('events', 'events') }}
 
 ),
 
@@ -73,46 +67,6 @@ erased_contact_ids as (
 
 ),
 
-event_links as (
-
-    select
-        {{ erasure_normalized_id('events.anonymous_id') }} as anonymous_id,
-        case
-            when
-                (
-                    {{ erasure_normalized_id('events.contact_id') }} is null
-                    or erased_contact_ids.contact_id is not null
-                )
-                and (
-                    {{ erasure_normalized_email('events.email') }} is null
-                    or erased_emails.email is not null
-                )
-                then 1
-            else 0
-        end as links_only_erased
-    from events
-    left join erased_contact_ids
-        on {{ erasure_normalized_id('events.contact_id') }} = erased_contact_ids.contact_id
-    left join erased_emails
-        on {{ erasure_normalized_email('events.email') }} = erased_emails.email
-    where
-        {{ erasure_normalized_id('events.anonymous_id') }} is not null
-        and (
-            {{ erasure_normalized_id('events.contact_id') }} is not null
-            or {{ erasure_normalized_email('events.email') }} is not null
-        )
-
-),
-
-erased_anonymous_ids as (
-
-    select anonymous_id
-    from event_links
-    group by anonymous_id
-    having min(links_only_erased) = 1
-
-),
-
 erased_order_ids as (
 
     select distinct {{ erasure_normalized_id('orders.order_id') }} as order_id
@@ -134,11 +88,6 @@ erased_values as (
         'email' as key_type,
         email as key_value
     from erased_emails
-    union all
-    select
-        'anonymous_id' as key_type,
-        anonymous_id as key_value
-    from erased_anonymous_ids
     union all
     select
         'order_id' as key_type,
