@@ -22,6 +22,7 @@ from conftest import AS_OF, STAGING_MODELS, dbt_env, run_dbt, run_results
 from corpus.bad_rows import CORPUS, ID_COLUMN, PREFIX, TEMPLATE, BadKind, Row, Staged
 from custseg import RAW_TABLES
 from custseg.generate import schema_for
+from custseg.layers import connect_duckdb
 
 pytestmark = pytest.mark.slow
 
@@ -100,7 +101,13 @@ def build_corpus(data: Path) -> list[dict]:
     assert all(n == 1 for n in keys.values()), f"corpus markers are not unique: {keys.most_common(3)}"
     for table, rows in by_table.items():
         if rows:
-            pq.write_table(pa.Table.from_pylist(rows, schema=schema_for(table)), data / table / "corpus.parquet")
+            # optional contract columns the sample does not carry (order_amount, line_amount):
+            # text, null in the sample's files (the loader reads the files by column name)
+            schema = schema_for(table)
+            extra = sorted({c for r in rows for c in r} - set(schema.names))
+            for column in extra:
+                schema = schema.append(pa.field(column, pa.string()))
+            pq.write_table(pa.Table.from_pylist(rows, schema=schema), data / table / "corpus.parquet")
     return records
 
 
@@ -229,7 +236,7 @@ def test_bad_input_corpus(sample_data: dict, tmp_path: Path) -> None:
 
     mismatches: list[str] = []
     passed: list[str] = []
-    with duckdb.connect(str(env["DBT_DUCKDB_PATH"]), read_only=True) as con:
+    with connect_duckdb(env["DBT_DUCKDB_PATH"], read_only=True) as con:
         for table in RAW_TABLES:
             found, errors = _found_rows(con, table, records)
             problems += errors
