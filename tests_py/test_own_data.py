@@ -1,18 +1,20 @@
 """A team's own exports through the minimal contract (README "Your own data"): raw tables with
 only the required columns (every optional column missing), contacts without emails or with one
-placeholder email shared by all, orders carrying an order_amount instead of lines, and the
-quarantine guard failing the build when a table's rows are mostly rejected."""
+placeholder email shared by many, orders carrying an order_amount instead of lines and all in
+USD while the reporting currency is left at EUR, and the quarantine guard warning, then failing
+the build when a table's rows are mostly rejected."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from conftest import dbt_env, run_dbt, run_results
-from custseg import RAW_TABLES
+from custseg import PROJECT_DIR, RAW_TABLES
 from custseg.generate import schema_for
 from custseg.layers import connect_duckdb
 from custseg.load import load_duckdb
@@ -43,14 +45,18 @@ def write_minimal(out: Path, emails: list[str | None], created_at: str = "2025-0
     contacts = [f"C{i:03d}" for i in range(N_CONTACTS)]
     _write(out, "crm_contacts", {"contact_id": contacts, "email": emails, "created_at": [created_at] * N_CONTACTS})
     orders = [(c, d) for i, c in enumerate(contacts) for d in range(1 + i % 3)]
-    _write(out, "shop_orders", {
-        "order_id": [f"O{i:04d}" for i in range(len(orders))],
-        "contact_id": [c for c, _ in orders],
-        "order_status": ["completed"] * len(orders),
-        "currency": ["EUR"] * len(orders),
-        "ordered_at": [f"2026-0{1 + d}-15 10:00:00" for _, d in orders],
-        "order_amount": [f"{10 + d}.50" for _, d in orders],
-    })
+    _write(
+        out,
+        "shop_orders",
+        {
+            "order_id": [f"O{i:04d}" for i in range(len(orders))],
+            "contact_id": [c for c, _ in orders],
+            "order_status": ["completed"] * len(orders),
+            "currency": ["USD"] * len(orders),
+            "ordered_at": [f"2026-0{1 + d}-15 10:00:00" for _, d in orders],
+            "order_amount": [f"{10 + d}.50" for _, d in orders],
+        },
+    )
     for table in RAW_TABLES:
         if not (out / table).exists():
             _write(out, table, {})
@@ -60,8 +66,10 @@ def build(workdir: Path, **extra_vars: str):
     env = dbt_env(workdir)
     env.pop("CUSTSEG_QUARANTINE_WARN_SHARE")  # the guard's defaults
     load_duckdb(workdir / "raw", path=Path(env["DBT_DUCKDB_PATH"]))
-    variables = ", ".join([f"as_of_date: '{AS_OF}'", f"raw_tables_allowed_empty: {EMPTY_ALLOWED}"]
-                          + [f"{k}: {v}" for k, v in extra_vars.items()])
+    variables = ", ".join(
+        [f"as_of_date: '{AS_OF}'", f"raw_tables_allowed_empty: {EMPTY_ALLOWED}"]
+        + [f"{k}: {v}" for k, v in extra_vars.items()]
+    )
     # unit tests are the project's own (run them in CI on the sample), not a check of the data:
     # their fixtures take the raw relation's columns, which a minimal export lacks
     args = ["build", "-s", *SELECT, "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"]
@@ -98,9 +106,9 @@ def test_minimal_columns_build_without_errors(own_build: dict) -> None:
     proc, results = own_build["proc"], own_build["results"]
     failed = {uid: r["status"] for uid, r in results.items() if r["status"] not in ("success", "pass", "warn")}
     assert proc.returncode == 0 and not failed, proc.stdout[-4000:]
-    assert {uid for uid, r in results.items() if r["status"] == "warn"} == {
-        uid for uid in results if ".quarantine_rate_warn" in uid or ".identity_placeholder_emails" in uid
-    }
+    expected = ("quarantine_rate_warn", "identity_placeholder_emails", "assert_reporting_currency_matches_the_data")
+    warned = {uid.split(".")[2] for uid, r in results.items() if r["status"] == "warn"}
+    assert warned == set(expected), warned
 
 
 def test_placeholder_email_merges_nobody_and_warns(own_build: dict) -> None:
@@ -115,9 +123,17 @@ def test_placeholder_email_merges_nobody_and_warns(own_build: dict) -> None:
 def test_order_amount_is_the_revenue_of_orders_without_lines(own_build: dict) -> None:
     revenue = own_build["revenue"]
     assert (revenue["amount_source"] == "order_amount").all()
-    expected = sum(10.5 + d for i in range(N_CONTACTS) if _kind(i) != "bad" for d in range(1 + i % 3))
-    assert revenue["net_revenue_reporting"].sum() == pytest.approx(expected)
+    usd = sum(10.5 + d for i in range(N_CONTACTS) if _kind(i) != "bad" for d in range(1 + i % 3))
+    rates = pd.read_csv(PROJECT_DIR / "seeds" / "fx_rates.csv").set_index("currency_code")["units_per_usd"]
+    assert revenue["net_revenue_reporting"].sum() == pytest.approx(usd * rates["EUR"] / rates["USD"])
     assert revenue["contact_id"].notna().all()
+
+
+def test_single_data_currency_other_than_reporting_warns(own_build: dict) -> None:
+    """All orders in USD, reporting_currency left at its default EUR: the build says so."""
+    assert _statuses(own_build["results"])["assert_reporting_currency_matches_the_data"] == "warn"
+    assert "every one of the 36 staged orders is in USD, but reporting_currency is EUR" in own_build["proc"].stdout
+    assert 'Set --vars "{reporting_currency: USD}"' in own_build["proc"].stdout
 
 
 def test_quarantine_guard_warns_between_the_thresholds(own_build: dict) -> None:

@@ -667,13 +667,20 @@ CORPUS: tuple[BadKind, ...] = (
         {"order_amount": "1,200.50"},
     ),
     stage(
-        ORD, "order_amount_zero", "a free order: 0 is staged", "zero_amount_kept",
-        {"order_amount": 0.0}, {"order_amount": "0"},
+        ORD,
+        "order_amount_zero",
+        "a free order: 0 is staged",
+        "zero_amount_kept",
+        {"order_amount": 0.0},
+        {"order_amount": "0"},
     ),
     reject(ORD, "order_amount_negative", "a negative order total", "non_positive_amount", {"order_amount": "-10"}),
     reject(ORD, "order_amount_nan", "'NaN' order total", "invalid_number", {"order_amount": "NaN"}),
     reject(
-        ORD, "order_amount_huge", "1e16 EUR order total (> plausible_max_amount)", "out_of_range",
+        ORD,
+        "order_amount_huge",
+        "1e16 EUR order total (> plausible_max_amount)",
+        "out_of_range",
         {"order_amount": "1e16"},
     ),
     duplicate(
