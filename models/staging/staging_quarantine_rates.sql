@@ -19,16 +19,18 @@ with accounting as (
 ),
 
 reason_counts as (
+
     {% for table_name, staging_model in raw_tables %}
-    select
-        '{{ table_name }}' as raw_table,
-        reject_reason,
-        count(*) as reason_rows
-    from {{ ref(staging_model ~ '_rejected') }}
-    where reject_reason != 'duplicate'
-    group by reject_reason
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ table_name }}' as raw_table,
+            reject_reason,
+            count(*) as reason_rows
+        from {{ ref(staging_model ~ '_rejected') }}
+        where reject_reason != 'duplicate'
+        group by reject_reason
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
+
 ),
 
 ranked_reasons as (
@@ -39,7 +41,7 @@ ranked_reasons as (
         reason_rows,
         row_number() over (
             partition by raw_table
-            order by reason_rows desc, reject_reason
+            order by reason_rows desc, reject_reason asc
         ) as reason_rank
     from reason_counts
 

@@ -46,13 +46,13 @@ merge_keys as (
     select
         keyed.*,
         case
-            when not is_placeholder_email then email_normalized
+            when not keyed.is_placeholder_email then keyed.email_normalized
         end as merge_email,
         {#- an email holds an '@', a contact id never does: the two kinds of key cannot meet -#}
         case
-            when email_normalized is not null and not is_placeholder_email
-                then email_normalized
-            else {{ dbt.concat(["'contact:'", 'contact_id']) }}
+            when keyed.email_normalized is not null and not keyed.is_placeholder_email
+                then keyed.email_normalized
+            else {{ dbt.concat(["'contact:'", 'keyed.contact_id']) }}
         end as merge_key
     from keyed
 
