@@ -40,7 +40,6 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="export folder (keeps the previous export's state)")
     p.add_argument("--target", default=None, help="duckdb or postgres; defaults to $DBT_TARGET, else duckdb")
     p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
-    p.add_argument("--schema", default=None, help="schema of the segment tables; defaults to $DBT_SCHEMA")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,7 +85,7 @@ def _run(args: argparse.Namespace) -> int:
         from custseg.export import export_segments
 
         target = args.target or os.environ.get("DBT_TARGET", "duckdb")
-        summary = export_segments(out_dir=args.out, target=target, database=args.database, schema=args.schema)
+        summary = export_segments(out_dir=args.out, target=target, database=args.database)
         print(summary.line())
     elif args.command == "validate":
         from custseg import validate

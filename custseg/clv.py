@@ -145,7 +145,10 @@ def _per_x(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bgnbd_log_likelihood_terms(
-    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, t: np.ndarray,
+    params: np.ndarray,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    t: np.ndarray,
     x_groups: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-row log-likelihood and its gradient with respect to (r, alpha, a, b): shapes (n,), (n, 4)."""
@@ -154,8 +157,13 @@ def bgnbd_log_likelihood_terms(
     repeat = x > 0
     rx = r + x
     a12 = (
-        special.gammaln(r + xs) - special.gammaln(r) + r * np.log(alpha)
-        + special.gammaln(a + b) + special.gammaln(b + xs) - special.gammaln(b) - special.gammaln(a + b + xs)
+        special.gammaln(r + xs)
+        - special.gammaln(r)
+        + r * np.log(alpha)
+        + special.gammaln(a + b)
+        + special.gammaln(b + xs)
+        - special.gammaln(b)
+        - special.gammaln(a + b + xs)
     )[inverse]
     log_alpha_t = np.log(alpha + t)
     log_alpha_tx = np.log(alpha + t_x)
@@ -196,7 +204,11 @@ def _minimise_log_params(
     search at machine precision) where the gradient of the mean log-likelihood is ~0."""
     bounds = [(-20.0, 20.0)] * len(start)
     result = optimize.minimize(
-        objective, np.log(start), jac=True, method="L-BFGS-B", bounds=bounds,
+        objective,
+        np.log(start),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
         options={"maxiter": 2000, "maxfun": max_calls, "ftol": 1e-15, "gtol": 1e-9},
     )
     result.x = _newton_polish(objective, result.x, polish_steps)
@@ -278,7 +290,10 @@ def _inside_bounds(log_params: np.ndarray) -> bool:
 
 
 def gamma_gamma_log_likelihood_terms(
-    params: np.ndarray, x: np.ndarray, m: np.ndarray, x_groups: tuple[np.ndarray, np.ndarray] | None = None,
+    params: np.ndarray,
+    x: np.ndarray,
+    m: np.ndarray,
+    x_groups: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-customer Gamma-Gamma log-likelihood and gradient w.r.t. (p, q, v); x > 0, m > 0."""
     p, q, v = params
@@ -289,8 +304,12 @@ def gamma_gamma_log_likelihood_terms(
     log_x = np.log(x)
     log_vxm = np.log(vxm)
     ll = (
-        (special.gammaln(p * xs + q) - special.gammaln(p * xs))[inverse] - special.gammaln(q) + q * np.log(v)
-        + (px - 1.0) * log_m + px * log_x - (px + q) * log_vxm
+        (special.gammaln(p * xs + q) - special.gammaln(p * xs))[inverse]
+        - special.gammaln(q)
+        + q * np.log(v)
+        + (px - 1.0) * log_m
+        + px * log_x
+        - (px + q) * log_vxm
     )
     dig = special.digamma(p * xs + q)[inverse]
     grad = np.empty((x.shape[0], 3))
@@ -377,8 +396,9 @@ def pareto_nbd_log_likelihood(
     params, x: np.ndarray, t_x: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None
 ) -> float:
     """Total Pareto/NBD log-likelihood of (r, alpha, s, beta) over the customers (weighted rows)."""
-    ll = pareto_nbd_log_likelihood_terms(np.asarray(params, float), np.asarray(x, float),
-                                         np.asarray(t_x, float), np.asarray(t, float))
+    ll = pareto_nbd_log_likelihood_terms(
+        np.asarray(params, float), np.asarray(x, float), np.asarray(t_x, float), np.asarray(t, float)
+    )
     return float(ll.sum() if weights is None else (weights * ll).sum())
 
 
@@ -428,8 +448,10 @@ def pareto_nbd_p_alive(params, x, t_x, t) -> np.ndarray:
     x, t_x, t = (np.asarray(v, float) for v in (x, t_x, t))
     log_ratio = (r + x) * np.log((alpha + t) / (alpha + t_x)) + s * np.log((beta + t) / (beta + t_x))
     with np.errstate(over="ignore"):
-        odds = s / (r + s + x) * (
-            np.exp(log_ratio) * pareto_nbd_tail_factor(params, x, t_x) - pareto_nbd_tail_factor(params, x, t)
+        odds = (
+            s
+            / (r + s + x)
+            * (np.exp(log_ratio) * pareto_nbd_tail_factor(params, x, t_x) - pareto_nbd_tail_factor(params, x, t))
         )
     return 1.0 / (1.0 + odds)
 
@@ -543,8 +565,11 @@ def fit_parameters(
     )
     reason = check_minimum_data(summary, rules)
     if reason is not None:
-        row.update(status=STATUS_INSUFFICIENT, message=f"not fitted: {reason}; historical run-rate fallback",
-                   selection_reason=f"not fitted: {reason}")
+        row.update(
+            status=STATUS_INSUFFICIENT,
+            message=f"not fitted: {reason}; historical run-rate fallback",
+            selection_reason=f"not fitted: {reason}",
+        )
         return _frame(row)
 
     bg, pnbd = fit_purchase_models(summary)
@@ -552,14 +577,28 @@ def fit_parameters(
     monetary = ordered[_monetary_rows(ordered)]
     gg = fit_gamma_gamma(monetary["monetary_frequency"].to_numpy(float), monetary["monetary_value"].to_numpy(float))
     row.update(
-        r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b, p=gg.p, q=gg.q, v=gg.v,
-        bgnbd_log_likelihood=bg.log_likelihood, gamma_gamma_log_likelihood=gg.log_likelihood,
+        r=bg.r,
+        alpha=bg.alpha,
+        a=bg.a,
+        b=bg.b,
+        p=gg.p,
+        q=gg.q,
+        v=gg.v,
+        bgnbd_log_likelihood=bg.log_likelihood,
+        gamma_gamma_log_likelihood=gg.log_likelihood,
     )
     if pnbd is not None:
-        row.update(pnbd_r=pnbd.r, pnbd_alpha=pnbd.alpha, pnbd_s=pnbd.s, pnbd_beta=pnbd.beta,
-                   pareto_nbd_log_likelihood=pnbd.log_likelihood)
-    usable = {MODEL_BGNBD: bg.converged and abs(bg.a - 1.0) >= 1e-9,
-              MODEL_PARETO_NBD: pnbd is not None and pnbd.converged}
+        row.update(
+            pnbd_r=pnbd.r,
+            pnbd_alpha=pnbd.alpha,
+            pnbd_s=pnbd.s,
+            pnbd_beta=pnbd.beta,
+            pareto_nbd_log_likelihood=pnbd.log_likelihood,
+        )
+    usable = {
+        MODEL_BGNBD: bg.converged and abs(bg.a - 1.0) >= 1e-9,
+        MODEL_PARETO_NBD: pnbd is not None and pnbd.converged,
+    }
 
     if clv_model == MODEL_AUTO:
         comparison = holdout_comparison(transactions, as_of, time_unit_days, holdout_share, rules)
@@ -587,14 +626,16 @@ def fit_parameters(
         problems.append("BG/NBD a = 1 (expected purchases undefined)")
     notes = [
         f"{MODEL_LABELS[name]} not used: it did not converge"
-        for name in MODELS if name != selected and not usable[name]
+        for name in MODELS
+        if name != selected and not usable[name]
     ]
     for name in MODELS:
         if name != selected and not usable[name]:
             row.update(dict.fromkeys(MODEL_PARAMETERS[name], None))
     if problems:
         row.update(
-            status=STATUS_FAILED, converged=False,
+            status=STATUS_FAILED,
+            converged=False,
             message="; ".join(problems + notes) + "; historical run-rate fallback",
         )
         for name in ("r", "alpha", "a", "b", "p", "q", "v", "pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta"):
@@ -602,12 +643,15 @@ def fit_parameters(
                 row[name] = None
         return _frame(row)
     row.update(
-        status=STATUS_FITTED, converged=True,
-        message="; ".join([
-            f"fitted on {row['n_customers']} customers, {row['n_repeaters']} repeaters "
-            f"({row['n_monetary_repeaters']} with positive repeat spend); scored with {MODEL_LABELS[selected]}",
-            *notes,
-        ]),
+        status=STATUS_FITTED,
+        converged=True,
+        message="; ".join(
+            [
+                f"fitted on {row['n_customers']} customers, {row['n_repeaters']} repeaters "
+                f"({row['n_monetary_repeaters']} with positive repeat spend); scored with {MODEL_LABELS[selected]}",
+                *notes,
+            ]
+        ),
     )
     return _frame(row)
 
@@ -678,7 +722,8 @@ def holdout_comparison(
     actual = (
         calibration[["contact_id"]]
         .merge(holdout.groupby("contact_id").size().rename("n").reset_index(), on="contact_id", how="left")["n"]
-        .fillna(0).to_numpy(float)
+        .fillna(0)
+        .to_numpy(float)
     )
     result["holdout_actual_purchases"] = float(actual.sum())
     horizon = holdout_days / float(time_unit_days)
@@ -728,26 +773,47 @@ def _frame(row: dict[str, object]) -> pd.DataFrame:
         frame[name] = frame[name].astype("int64")
     frame["converged"] = frame["converged"].astype(bool)
     frame["time_unit_days"] = frame["time_unit_days"].astype("float64")
-    for name in ("fit_id", "status", "message", "clv_model", "clv_model_setting", "selection_reason",
-                 "holdout_split_date", "holdout_customers"):
+    for name in (
+        "fit_id",
+        "status",
+        "message",
+        "clv_model",
+        "clv_model_setting",
+        "selection_reason",
+        "holdout_split_date",
+        "holdout_customers",
+    ):
         frame[name] = frame[name].astype(object)
     return frame
 
 
 FLOAT_COLUMNS = (
-    "r", "alpha", "a", "b", "p", "q", "v", "bgnbd_log_likelihood", "gamma_gamma_log_likelihood",
-    "pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta", "pareto_nbd_log_likelihood",
-    "holdout_actual_purchases", "holdout_bgnbd_purchases", "holdout_pareto_nbd_purchases",
-    "holdout_bgnbd_mae", "holdout_pareto_nbd_mae",
+    "r",
+    "alpha",
+    "a",
+    "b",
+    "p",
+    "q",
+    "v",
+    "bgnbd_log_likelihood",
+    "gamma_gamma_log_likelihood",
+    "pnbd_r",
+    "pnbd_alpha",
+    "pnbd_s",
+    "pnbd_beta",
+    "pareto_nbd_log_likelihood",
+    "holdout_actual_purchases",
+    "holdout_bgnbd_purchases",
+    "holdout_pareto_nbd_purchases",
+    "holdout_bgnbd_mae",
+    "holdout_pareto_nbd_mae",
 )
 
 
 # --------------------------------------------------------------------------- calibration / holdout
 
 
-def summarise_transactions(
-    transactions: pd.DataFrame, as_of_date: str | date, time_unit_days: float
-) -> pd.DataFrame:
+def summarise_transactions(transactions: pd.DataFrame, as_of_date: str | date, time_unit_days: float) -> pd.DataFrame:
     """Customer summary (the int_contacts__clv_summary rules) from transaction days up to as_of_date.
 
     `transactions`: one row per contact and transaction day with contact_id, transaction_date,
@@ -763,11 +829,13 @@ def summarise_transactions(
     repeat = tx[tx["transaction_date"] > first]
     positive = repeat[repeat["transaction_value"] > 0]
     grouped = tx.groupby("contact_id")["transaction_date"]
-    out = pd.DataFrame({
-        "frequency": grouped.count() - 1,
-        "recency": (grouped.max() - grouped.min()).dt.days / time_unit_days,
-        "t": (as_of - grouped.min()).dt.days / time_unit_days,
-    })
+    out = pd.DataFrame(
+        {
+            "frequency": grouped.count() - 1,
+            "recency": (grouped.max() - grouped.min()).dt.days / time_unit_days,
+            "t": (as_of - grouped.min()).dt.days / time_unit_days,
+        }
+    )
     out["monetary_value"] = positive.groupby("contact_id")["transaction_value"].mean()
     out["monetary_frequency"] = positive.groupby("contact_id")["transaction_value"].count()
     out["monetary_frequency"] = out["monetary_frequency"].fillna(0)
@@ -814,8 +882,14 @@ def calibrate(
     else:
         per_customer["predicted_holdout_pareto_nbd"] = np.nan
     per_customer = per_customer.rename(columns={"frequency": "frequency_cal", "recency": "recency_cal", "t": "t_cal"})
-    keep = ["frequency_cal", "recency_cal", "t_cal", "predicted_holdout", "predicted_holdout_pareto_nbd",
-            "actual_holdout"]
+    keep = [
+        "frequency_cal",
+        "recency_cal",
+        "t_cal",
+        "predicted_holdout",
+        "predicted_holdout_pareto_nbd",
+        "actual_holdout",
+    ]
     return parameters, per_customer.reset_index()[["contact_id", *keep]]
 
 

@@ -25,13 +25,14 @@ def add_clv(sub: argparse._SubParsersAction) -> None:
         help="fit BG/NBD, Pareto/NBD and Gamma-Gamma on int_contacts__clv_summary, write clv_parameters_fit",
     )
     fit.add_argument("--target", choices=TARGETS, default=None, help="defaults to $DBT_TARGET, else duckdb")
-    fit.add_argument("--schema", default=None, help="schema of the dbt models ($DBT_SCHEMA or the profile default)")
+    fit.add_argument(
+        "--schema", default=None, help="schema to write clv_parameters_fit to (var clv_fit_schema, else marts)"
+    )
     fit.add_argument("--as-of", type=_date, default=None, help="as-of date when the summary is empty")
     cal = clv_sub.add_parser("calibrate", help="fit on transactions up to --split-date, compare the holdout")
     cal.add_argument("--split-date", type=_date, required=True, help="last day of the calibration period")
     cal.add_argument("--end-date", type=_date, default=None, help="last day of the holdout (default: last transaction)")
     cal.add_argument("--target", choices=TARGETS, default=None, help="defaults to $DBT_TARGET, else duckdb")
-    cal.add_argument("--schema", default=None)
     cal.add_argument("--time-unit-days", type=float, default=None, help="default: var clv_time_unit_days")
     cal.add_argument("--per-customer", default=None, help="write the per-customer comparison to this CSV file")
 
@@ -69,15 +70,13 @@ def run_clv(args: argparse.Namespace) -> int:
                 )
             print(f"scoring model: {row['clv_model']} ({row['selection_reason']})")
         return 0
-    transactions = clv_io.read_model(target, clv_io.TRANSACTIONS_MODEL, args.schema)
+    transactions = clv_io.read_model(target, clv_io.TRANSACTIONS_MODEL)
     if transactions.empty:
         raise ValueError("no transactions in int_orders__clv_transactions: nothing to calibrate")
     transactions["transaction_value"] = pd.to_numeric(transactions["transaction_value"]).astype(float)
     end = args.end_date or str(pd.to_datetime(transactions["transaction_date"]).max().date())
     unit = args.time_unit_days or float(clv_io.project_vars()["clv_time_unit_days"])
-    parameters, per_customer = clv.calibrate(
-        transactions, args.split_date, end, unit, clv_io.minimum_data_from_vars()
-    )
+    parameters, per_customer = clv.calibrate(transactions, args.split_date, end, unit, clv_io.minimum_data_from_vars())
     print(f"calibration: up to {args.split_date}; holdout: after it up to {end}; time unit {unit:g} days")
     print(clv.calibration_report(parameters, per_customer))
     if args.per_customer:

@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from custseg import PROJECT_DIR
+from custseg import PROJECT_DIR, layers
 from custseg.clv import MODEL_BGNBD, PARAMETER_COLUMNS, MinimumData, fit_parameters
 
 FIT_TABLE = "clv_parameters_fit"
 SUMMARY_MODEL = "int_contacts__clv_summary"
 TRANSACTIONS_MODEL = "int_orders__clv_transactions"
-DEFAULT_SCHEMA = {"duckdb": "main", "postgres": "analytics", "spark": "analytics"}
 
 # Column types of clv_parameters_fit (ANSI names understood by DuckDB and PostgreSQL).
 FIT_TABLE_TYPES = {
@@ -84,10 +83,10 @@ def model_selection_from_vars(overrides: dict | None = None) -> tuple[str, float
     return str(values.get("clv_model", MODEL_BGNBD)), float(values.get("clv_holdout_share", 0.25))
 
 
-def default_schema(target: str) -> str:
-    if target not in DEFAULT_SCHEMA:
-        raise ValueError(f"no CLV reader/writer for target '{target}': expected one of {sorted(DEFAULT_SCHEMA)}")
-    return os.environ.get("DBT_SCHEMA", DEFAULT_SCHEMA[target])
+def fit_schema() -> str:
+    """Where clv_parameters_fit goes: var clv_fit_schema, else the marts schema (the dbt source
+    `clv` reads the same place)."""
+    return project_vars().get("clv_fit_schema") or layers.schema("marts")
 
 
 # --------------------------------------------------------------------------- DuckDB
@@ -197,15 +196,17 @@ WRITERS: dict[str, Callable[[str, pd.DataFrame], None]] = {
 }
 
 
-def read_model(target: str, table: str, schema: str | None = None) -> pd.DataFrame:
-    schema = schema or default_schema(target)
+def read_model(target: str, table: str) -> pd.DataFrame:
+    """An intermediate model (the CLV summary or transactions) of the built warehouse."""
+    if target not in READERS:
+        raise ValueError(f"no CLV reader/writer for target '{target}': expected one of {sorted(READERS)}")
+    schema = layers.schema("intermediate")
     try:
         return READERS[target](schema, table)
     except Exception as error:  # engine-specific "table not found" errors
         if "does not exist" in str(error) or "Catalog Error" in str(error):
             raise FileNotFoundError(
-                f"table {schema}.{table} not found on {target}: build it first "
-                f"(dbt build -s +{table})"
+                f"table {schema}.{table} not found on {target}: build it first (dbt build -s +{table})"
             ) from error
         raise
 
@@ -218,13 +219,13 @@ def fit_and_write(
     overrides: dict | None = None,
 ) -> pd.DataFrame:
     """Fit on the warehouse's summary table and write the parameters row. Returns the row.
-    `overrides`: dbt --vars of the build (clv_model, clv_holdout_share, minimum-data rules)."""
-    schema = schema or default_schema(target)
-    summary = read_model(target, SUMMARY_MODEL, schema)
+    `overrides`: dbt --vars of the build (clv_model, clv_holdout_share, minimum-data rules).
+    `schema`: where to write clv_parameters_fit (default fit_schema())."""
+    summary = read_model(target, SUMMARY_MODEL)
     clv_model, holdout_share = model_selection_from_vars(overrides)
     transactions = None
     if clv_model == "auto":
-        transactions = read_model(target, TRANSACTIONS_MODEL, schema)
+        transactions = read_model(target, TRANSACTIONS_MODEL)
         transactions["transaction_value"] = pd.to_numeric(transactions["transaction_value"]).astype("float64")
     settings = project_vars()
     if len(summary):
@@ -244,7 +245,7 @@ def fit_and_write(
         transactions=transactions,
         holdout_share=holdout_share,
     )
-    WRITERS[target](schema, frame)
+    WRITERS[target](schema or fit_schema(), frame)
     return frame
 
 

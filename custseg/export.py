@@ -28,7 +28,6 @@ as the previous state and replaced by the first run.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shutil
 from dataclasses import asdict, dataclass, field
@@ -37,6 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from custseg import layers
 from custseg.durable import (
     UserError,
     atomic_write,
@@ -52,9 +52,8 @@ from custseg.durable import (
 ID_COLUMN = {"contact": "contact_id", "account": "account_id"}
 CONTACT_POINT = {"contact": "email", "account": "website_domain"}
 TARGETS = ("duckdb", "postgres")
-DEFAULT_SCHEMA = {"duckdb": "main", "postgres": "analytics"}
 
-CATALOG_SQL = 'select segment_id, entity_type, as_of_date from {schema}."segment_catalog"'
+CATALOG_SQL = 'select segment_id, entity_type, as_of_date from {segments}."segment_catalog"'
 
 MEMBERS_SQL = """
 select
@@ -68,10 +67,10 @@ select
         when membership.entity_type = 'contact' then contacts.email_normalized
         else accounts.website_domain
     end as contact_point
-from {schema}."segment_membership" as membership
-left join {schema}."contact_profile" as contacts
+from {segments}."segment_membership" as membership
+left join {marts}."contact_profile" as contacts
     on membership.entity_type = 'contact' and membership.entity_id = contacts.contact_id
-left join {schema}."account_profile" as accounts
+left join {marts}."account_profile" as accounts
     on membership.entity_type = 'account' and membership.entity_id = accounts.account_id
 """
 
@@ -108,7 +107,13 @@ class ExportSummary:
         )
 
 
-SEGMENT_TABLES = ("segment_catalog", "segment_membership", "contact_profile", "account_profile")
+# (layer, table) of every table the export reads.
+SEGMENT_TABLES = (
+    ("segments", "segment_catalog"),
+    ("segments", "segment_membership"),
+    ("marts", "contact_profile"),
+    ("marts", "account_profile"),
+)
 
 # The export's write sequence, in order; CUSTSEG_FAULT_AT=<step> kills the process there.
 FAULT_STEPS = (
@@ -134,49 +139,36 @@ REMEDY = (
 )
 
 
-def _schema(target: str, schema: str | None) -> str:
-    return schema or os.environ.get("DBT_SCHEMA", DEFAULT_SCHEMA[target])
-
-
-def _missing_schema_or_tables(schema: str, schemas: set[str], tables: set[str], where: str) -> None:
-    if schema not in schemas:
-        raise UserError(
-            f"schema '{schema}' does not exist in {where}; schemas there: {', '.join(sorted(schemas)) or 'none'}"
-        )
-    missing = [t for t in SEGMENT_TABLES if t not in tables]
+def _check_tables(present: set[tuple[str, str]], where: str) -> None:
+    missing = [
+        f"{layers.schema(layer)}.{table}"
+        for layer, table in SEGMENT_TABLES
+        if (layers.schema(layer), table) not in present
+    ]
     if missing:
         raise UserError(
-            f"schema '{schema}' in {where} has no {', '.join(missing)}: run `make build`, "
-            "or pass the schema of the built models with --schema"
+            f"{where} has no {', '.join(missing)}: run `make build` (or set DBT_SCHEMA_PREFIX as the build did)"
         )
 
 
-def _read_duckdb(queries: tuple[str, ...], database: Path, schema: str) -> list[pd.DataFrame]:
+TABLES_SQL = "select table_schema, table_name from information_schema.tables"
+
+
+def _read_duckdb(queries: tuple[str, ...], database: Path) -> list[pd.DataFrame]:
     if not database.exists():
         raise FileNotFoundError(f"no DuckDB warehouse at {database}: run `make build` or set DBT_DUCKDB_PATH")
     with connect_duckdb(database, read_only=True) as con:
-        sql = "select schema_name from information_schema.schemata where catalog_name = current_database()"
-        schemas = {r[0] for r in con.execute(sql).fetchall()} - {"information_schema", "pg_catalog"}
-        tables = {
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = ?", [schema]
-            ).fetchall()
-        }
-        _missing_schema_or_tables(schema, schemas, tables, str(database))
+        _check_tables(set(con.execute(TABLES_SQL).fetchall()), str(database))
         return [con.execute(sql).df() for sql in queries]
 
 
-def _read_postgres(queries: tuple[str, ...], schema: str) -> list[pd.DataFrame]:
+def _read_postgres(queries: tuple[str, ...]) -> list[pd.DataFrame]:
     from custseg.load_postgres import connect
 
     frames = []
     with connect() as con, con.cursor() as cur:
-        cur.execute("select schema_name from information_schema.schemata")
-        schemas = {r[0] for r in cur.fetchall() if r[0] != "information_schema" and not r[0].startswith("pg_")}
-        cur.execute("select table_name from information_schema.tables where table_schema = %s", (schema,))
-        tables = {r[0] for r in cur.fetchall()}
-        _missing_schema_or_tables(schema, schemas, tables, f"PostgreSQL database {con.info.dbname}")
+        cur.execute(TABLES_SQL)
+        _check_tables(set(cur.fetchall()), f"PostgreSQL database {con.info.dbname}")
         for sql in queries:
             cur.execute(sql)
             names = [column.name for column in cur.description]
@@ -184,23 +176,18 @@ def _read_postgres(queries: tuple[str, ...], schema: str) -> list[pd.DataFrame]:
     return frames
 
 
-def read_warehouse(
-    target: str, database: Path | None = None, schema: str | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_warehouse(target: str, database: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The catalog (segment_id, entity_type, as_of_date) and every membership with the
     flags that decide exportability."""
     if target not in TARGETS:
         raise ValueError(f"export supports targets {', '.join(TARGETS)}, got '{target}'")
-    name = _schema(target, schema)
-    quoted = f'"{name}"'
-    queries = (CATALOG_SQL.format(schema=quoted), MEMBERS_SQL.format(schema=quoted))
+    names = {layer: f'"{layers.schema(layer)}"' for layer in ("segments", "marts")}
+    queries = (CATALOG_SQL.format(**names), MEMBERS_SQL.format(**names))
     if target == "duckdb":
         from custseg.load import duckdb_path
 
-        catalog, members = _read_duckdb(queries, database or duckdb_path(), name)
-    else:
-        catalog, members = _read_postgres(queries, name)
-    return catalog, members
+        return tuple(_read_duckdb(queries, database or duckdb_path()))
+    return tuple(_read_postgres(queries))
 
 
 def exportable(members: pd.DataFrame) -> pd.DataFrame:
@@ -329,11 +316,10 @@ def export_segments(
     out_dir: Path,
     target: str = "duckdb",
     database: Path | None = None,
-    schema: str | None = None,
     now: datetime | None = None,
 ) -> ExportSummary:
     """Write the member and diff files of every segment to out_dir (see the module doc)."""
-    catalog, members = read_warehouse(target, database, schema)
+    catalog, members = read_warehouse(target, database)
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = read_previous_state(out_dir)
     for stale in [*out_dir.glob(".*.tmp-*"), *out_dir.glob("segments/*/.*.tmp-*")]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# In the order a reader's search path looks through them.
-LAYERS = ("segments", "marts", "intermediate", "staging", "audit", "reference")
+# In the order a reader's search path looks through them. `activation` holds the one
+# restricted model with the personal fields activation needs (docs/privacy.md).
+LAYERS = ("segments", "marts", "activation", "intermediate", "staging", "audit", "reference")
 # The layers BI tools read: no direct identifiers (docs/privacy.md).
 BI_LAYERS = ("marts", "segments")
 
@@ -32,7 +33,12 @@ def connect_duckdb(path: str | Path, read_only: bool = False):
     from custseg.durable import connect_duckdb as connect
 
     con = connect(Path(path), read_only=read_only)
-    present = {row[0] for row in con.execute("select schema_name from duckdb_schemas() where database_name = current_database()").fetchall()}
+    present = {
+        row[0]
+        for row in con.execute(
+            "select schema_name from duckdb_schemas() where database_name = current_database()"
+        ).fetchall()
+    }
     path_schemas = [name for name in (schema(layer) for layer in LAYERS) if name in present]
     con.execute(f"set search_path = '{','.join([*path_schemas, 'main'])}'")
     return con

@@ -25,8 +25,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from custseg import PROJECT_DIR
-from custseg.durable import atomic_write_text, connect_duckdb, read_json_file
+from custseg import PROJECT_DIR, layers
+from custseg.durable import atomic_write_text, read_json_file
 
 DEFAULT_SPEC = PROJECT_DIR / "checks" / "expectations.yml"
 DEFAULT_GX_DIR = PROJECT_DIR / "warehouse" / "gx"
@@ -70,12 +70,12 @@ class CheckpointResult:
 
 
 class DuckDBWarehouse:
-    def __init__(self, database: Path, schema: str = "main") -> None:
+    """The built DuckDB file; unqualified table names resolve through the layer schemas."""
+
+    def __init__(self, database: Path) -> None:
         if not Path(database).exists():
             raise FileNotFoundError(f"DuckDB file {database} does not exist: run `make build` first")
-        self.con = connect_duckdb(database, read_only=True)
-        self.con.execute(f"set schema = '{schema}'")
-        self.schema = schema
+        self.con = layers.connect_duckdb(database, read_only=True)
 
     def scalar(self, sql: str):
         return self.con.execute(sql).fetchone()[0]
@@ -83,18 +83,22 @@ class DuckDBWarehouse:
     def frame(self, sql: str) -> pd.DataFrame:
         return self.con.execute(sql).df()
 
-    def has_table(self, table: str) -> bool:
-        sql = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
-        return self.con.execute(sql, [self.schema, table]).fetchone()[0] > 0
+    def schema_of(self, table: str) -> str | None:
+        sql = "select table_schema from information_schema.tables where table_schema = ? and table_name = ?"
+        return next((s for s in _layer_schemas() if self.con.execute(sql, [s, table]).fetchall()), None)
 
     def close(self) -> None:
         self.con.close()
 
 
+def _layer_schemas() -> list[str]:
+    return [layers.schema(layer) for layer in layers.LAYERS]
+
+
 class PostgresWarehouse:
     """Connection settings from the same PG* variables as profiles.yml."""
 
-    def __init__(self, schema: str | None = None) -> None:
+    def __init__(self) -> None:
         import psycopg2
 
         self.params = {
@@ -104,11 +108,10 @@ class PostgresWarehouse:
             "password": os.environ.get("PGPASSWORD", ""),
             "dbname": os.environ.get("PGDATABASE", "segmentation"),
         }
-        self.schema = schema or os.environ.get("DBT_SCHEMA", "analytics")
         self.con = psycopg2.connect(**self.params)
         self.con.autocommit = True
         with self.con.cursor() as cur:
-            cur.execute(f'set search_path to "{self.schema}"')
+            cur.execute("set search_path to " + ", ".join(f'"{s}"' for s in _layer_schemas()))
 
     @property
     def url(self) -> str:
@@ -125,11 +128,14 @@ class PostgresWarehouse:
             cur.execute(sql)
             return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
 
-    def has_table(self, table: str) -> bool:
-        sql = "select count(*) from information_schema.tables where table_schema = %s and table_name = %s"
+    def schema_of(self, table: str) -> str | None:
+        sql = "select table_schema from information_schema.tables where table_schema = %s and table_name = %s"
         with self.con.cursor() as cur:
-            cur.execute(sql, (self.schema, table))
-            return cur.fetchone()[0] > 0
+            for schema in _layer_schemas():
+                cur.execute(sql, (schema, table))
+                if cur.fetchall():
+                    return schema
+        return None
 
     def close(self) -> None:
         self.con.close()
@@ -281,7 +287,7 @@ def _validate_duckdb_table(
 def _validate_postgres_table(runner: _Runner, warehouse: PostgresWarehouse, table: str, built: list) -> None:
     source = runner.context.data_sources.add_or_update_postgres("postgres_warehouse", connection_string=warehouse.url)
     asset = next((a for a in source.assets if a.name == table), None) or source.add_table_asset(
-        name=table, table_name=table, schema_name=warehouse.schema
+        name=table, table_name=table, schema_name=warehouse.schema_of(table)
     )
     runner.record(table, runner.run(table, [b[2] for b in built], sql_asset=asset))
 
@@ -346,7 +352,6 @@ def run_checkpoint(
     database: Path | None = None,
     spec_path: Path = DEFAULT_SPEC,
     gx_dir: Path = DEFAULT_GX_DIR,
-    schema: str | None = None,
     target: str = "duckdb",
     batch_rows: int = DEFAULT_BATCH_ROWS,
 ) -> CheckpointResult:
@@ -358,9 +363,9 @@ def run_checkpoint(
     if target == "duckdb":
         if database is None:
             raise ValueError("the duckdb target needs a database file")
-        warehouse = DuckDBWarehouse(database, schema or "main")
+        warehouse = DuckDBWarehouse(database)
     elif target == "postgres":
-        warehouse = PostgresWarehouse(schema)
+        warehouse = PostgresWarehouse()
     else:
         raise ValueError(f"validate supports the duckdb and postgres targets, not {target!r}")
     spec = yaml.safe_load(spec_path.read_text())
@@ -369,11 +374,10 @@ def run_checkpoint(
     try:
         for table, table_spec in spec["tables"].items():
             runner.outcome.tables += 1
-            if not warehouse.has_table(table):
+            if warehouse.schema_of(table) is None:
                 runner.outcome.expectations += 1
-                runner.outcome.failures.append(
-                    Failure(table, None, "table_exists", f"{table} is not in schema {warehouse.schema}")
-                )
+                where = ", ".join(_layer_schemas())
+                runner.outcome.failures.append(Failure(table, None, "table_exists", f"{table} is in none of {where}"))
                 continue
             built = _build_expectations(runner.gx, warehouse, table_spec["expectations"])
             if target == "duckdb":

@@ -294,16 +294,16 @@ def model_layers(target: Path) -> dict[str, tuple[str, str]]:
 
 
 def table_rows(db: Path) -> dict[str, int]:
-    """Rows of every table (not view) in the main schema of a warehouse."""
+    """Rows of every table (not view) the project builds (every layer schema, not raw)."""
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as con:
-        names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'main' and table_type = 'BASE TABLE'"
-        ).fetchall()]
-        return {name: con.execute(f'select count(*) from main."{name}"').fetchone()[0]
-                for name in names}
+        names = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema <> 'raw' and table_type = 'BASE TABLE'"
+        ).fetchall()
+        return {name: con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+                for schema, name in names}
 
 
 def summarise_run(run_results: dict[str, Any], layers: dict[str, tuple[str, str]],

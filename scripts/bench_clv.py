@@ -97,9 +97,11 @@ def score_ours_sql(summary: pd.DataFrame, params: dict[str, float], workdir: Pat
         for name, data in (("int_contacts__clv_summary", frame), ("clv_parameters", parameters),
                            ("int_contacts__identity", identity)):
             con.register("data", data)
-            con.execute(f"create or replace table main.{name} as select * from data")
+            layer = "marts" if name == "clv_parameters" else "intermediate"
+            con.execute(f"create schema if not exists {layer}")
+            con.execute(f"create or replace table {layer}.{name} as select * from data")
             con.unregister("data")
-        con.execute("alter table main.clv_parameters alter as_of_date type date")
+        con.execute("alter table marts.clv_parameters alter as_of_date type date")
     env = dict(os.environ, DBT_PROFILES_DIR=str(PROJECT_DIR), DBT_SEND_ANONYMOUS_USAGE_STATS="False",
                DBT_TARGET="duckdb", DBT_DUCKDB_PATH=str(db), DBT_TARGET_PATH=str(workdir / "target"),
                DBT_LOG_PATH=str(workdir / "logs"), DUCKDB_TEMP_DIRECTORY=str(workdir / "tmp"))

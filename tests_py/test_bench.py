@@ -19,14 +19,34 @@ import pytest
 
 from conftest import AS_OF
 from custseg import PROJECT_DIR
+from custseg.layers import connect_duckdb
 
 pytestmark = pytest.mark.slow
 
 EXACT_COLUMNS = [
-    "r_score", "f_score", "m_score", "recency_days", "frequency", "first_purchase_date",
-    "last_purchase_date", "rfm_segment", "account_id", "email_normalized", "marketing_consent",
-    "is_deleted", "is_consumer", "age_band", "gender", "household_size_band", "income_band",
-    "country_code", "region", "language_code", "active_days_30", "active_days_90", "usage_level",
+    "r_score",
+    "f_score",
+    "m_score",
+    "recency_days",
+    "frequency",
+    "first_purchase_date",
+    "last_purchase_date",
+    "rfm_segment",
+    "account_id",
+    "email_normalized",
+    "marketing_consent",
+    "is_deleted",
+    "is_consumer",
+    "age_band",
+    "gender",
+    "household_size_band",
+    "income_band",
+    "country_code",
+    "region",
+    "language_code",
+    "active_days_30",
+    "active_days_90",
+    "usage_level",
 ]
 CLOSE_COLUMNS = ["monetary", "engagement_score", "annual_income_reporting"]
 
@@ -53,23 +73,23 @@ def floor_db(built: dict, sample_data: dict, tmp_path_factory: pytest.TempPathFa
 
 def _mismatches(built: dict, floor_db: Path, column: str, close: bool = False) -> int:
     condition = (
-        f"abs(coalesce(p.{column}, 0) - coalesce(f.{column}, 0)) > 1e-6"
-        f" or (p.{column} is null) <> (f.{column} is null)"
-        if close else f"p.{column} is distinct from f.{column}"
+        f"abs(coalesce(p.{column}, 0) - coalesce(f.{column}, 0)) > 1e-6 or (p.{column} is null) <> (f.{column} is null)"
+        if close
+        else f"p.{column} is distinct from f.{column}"
     )
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    with connect_duckdb(built["db"], read_only=True) as con:
         con.execute(f"attach '{floor_db}' as fl (read_only)")
         return con.execute(
-            "select count(*) from main.contact_profile as p "
+            "select count(*) from contact_profile as p "
             f"full join fl.floor_contact_profile as f on p.contact_id = f.contact_id where {condition}"
         ).fetchone()[0]
 
 
 def test_floor_rfm_equals_project(built: dict, floor_db: Path) -> None:
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    with connect_duckdb(built["db"], read_only=True) as con:
         con.execute(f"attach '{floor_db}' as fl (read_only)")
         purchasers = con.execute("select count(*) from fl.floor_rfm").fetchone()[0]
-        project = con.execute("select count(*) from main.contact_profile where r_score is not null").fetchone()[0]
+        project = con.execute("select count(*) from contact_profile where r_score is not null").fetchone()[0]
     assert purchasers == project and purchasers > 100
     for column in ("r_score", "f_score", "m_score", "recency_days", "frequency"):
         assert _mismatches(built, floor_db, column) == 0, column
@@ -88,23 +108,26 @@ def test_floor_profile_numeric_column_close_to_project(built: dict, floor_db: Pa
 
 def test_floor_segments_equal_project_membership(built: dict, floor_db: Path) -> None:
     """Every floor segment that the project also publishes has the same members."""
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    with connect_duckdb(built["db"], read_only=True) as con:
         con.execute(f"attach '{floor_db}' as fl (read_only)")
         tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
         if "segment_membership" not in tables:
             pytest.skip("the project build has no segment_membership table")
-        shared = [r[0] for r in con.execute(
-            "select distinct segment_id from fl.floor_segment_membership "
-            "where segment_id in (select segment_id from main.segment_membership) "
-            "and segment_id not in ('customers', 'prospects')"
-        ).fetchall()]
+        shared = [
+            r[0]
+            for r in con.execute(
+                "select distinct segment_id from fl.floor_segment_membership "
+                "where segment_id in (select segment_id from segment_membership) "
+                "and segment_id not in ('customers', 'prospects')"
+            ).fetchall()
+        ]
         assert len(shared) >= 10
         differences = con.execute(
             "select count(*) from ("
             "(select segment_id, contact_id from fl.floor_segment_membership where segment_id in ?"
-            " except select segment_id, entity_id from main.segment_membership where segment_id in ?)"
+            " except select segment_id, entity_id from segment_membership where segment_id in ?)"
             " union all "
-            "(select segment_id, entity_id from main.segment_membership where segment_id in ?"
+            "(select segment_id, entity_id from segment_membership where segment_id in ?"
             " except select segment_id, contact_id from fl.floor_segment_membership where segment_id in ?))",
             [shared, shared, shared, shared],
         ).fetchone()[0]
@@ -148,18 +171,21 @@ def test_run_summary_layers_and_report_lines(built: dict, floor_db: Path, tmp_pa
     results = {
         "settings": {"threads": 2, "memory_limit": "2GB", "temp_dir": str(tmp_path)},
         "machine": bench.machine(),
-        "scales": {"tiny": {
-            "raw_rows": built["manifest"]["row_counts"],
-            "full": {"seconds": summary["elapsed_time"], "peak_rss_gib": 0.5, "returncode": 0, **summary},
-            "rows_per_layer": per_layer,
-            "events_per_second_full": built["manifest"]["row_counts"]["events"] / summary["elapsed_time"],
-            "floor": {"seconds": 1.0, "peak_rss_gib": 0.1, "rows": floor_rows},
-            "ratio_full_to_floor": summary["elapsed_time"] / 1.0,
-        }, "1B": {"scale": "1B", "skipped": "needs about 330 GB of disk"}},
+        "scales": {
+            "tiny": {
+                "raw_rows": built["manifest"]["row_counts"],
+                "full": {"seconds": summary["elapsed_time"], "peak_rss_gib": 0.5, "returncode": 0, **summary},
+                "rows_per_layer": per_layer,
+                "events_per_second_full": built["manifest"]["row_counts"]["events"] / summary["elapsed_time"],
+                "floor": {"seconds": 1.0, "peak_rss_gib": 0.1, "rows": floor_rows},
+                "ratio_full_to_floor": summary["elapsed_time"] / 1.0,
+            },
+            "1B": {"scale": "1B", "skipped": "needs about 330 GB of disk"},
+        },
     }
     text = bench.render_markdown(results, "# Benchmarks")
     lines = bench.summary_lines(results)
-    assert text.rstrip().splitlines()[-len(lines):] == lines
+    assert text.rstrip().splitlines()[-len(lines) :] == lines
     assert "- 1B: needs about 330 GB of disk" in text and not any(" 1B " in line for line in lines)
     parsed = [bench.SUMMARY_PATTERN.match(line) for line in lines]
     assert all(parsed) and {m.group(1) for m in parsed} == {"ratio_full_to_floor", "peak_memory_gib"}

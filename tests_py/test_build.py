@@ -7,15 +7,14 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from conftest import STAGING_MODELS
 from custseg import RAW_TABLES
+from custseg.layers import connect_duckdb
 from custseg.validate import run_checkpoint
 
 pytestmark = pytest.mark.slow
-
 
 
 def test_build_passes(built: dict) -> None:
@@ -24,7 +23,7 @@ def test_build_passes(built: dict) -> None:
 
 
 def test_every_staging_model_and_rejected_twin_exists(built: dict) -> None:
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    with connect_duckdb(built["db"], read_only=True) as con:
         names = {row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()}
     for model in STAGING_MODELS.values():
         assert model in names
@@ -32,7 +31,7 @@ def test_every_staging_model_and_rejected_twin_exists(built: dict) -> None:
 
 
 def test_row_accounting_balances(built: dict) -> None:
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    with connect_duckdb(built["db"], read_only=True) as con:
         rows = con.execute(
             "select raw_table, raw_rows, staged_rows, rejected_rows, duplicate_rows from staging_row_accounting"
         ).fetchall()
@@ -46,7 +45,7 @@ def test_row_accounting_balances(built: dict) -> None:
 def test_rejected_reasons_match_injected_defects(built: dict) -> None:
     """Every defect the generator injected is quarantined with the expected reason, and nothing else is."""
     injected = built["manifest"]["injected"]
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    with connect_duckdb(built["db"], read_only=True) as con:
         for table, model in STAGING_MODELS.items():
             found = dict(
                 con.execute(f"select reject_reason, count(*) from {model}_rejected group by reject_reason").fetchall()
@@ -66,7 +65,7 @@ def test_checkpoint_passes_and_writes_data_docs(built: dict) -> None:
 def test_checkpoint_names_table_column_and_expectation_on_corrupt_data(built: dict, tmp_path: Path) -> None:
     corrupt = tmp_path / "corrupt.duckdb"
     shutil.copy(built["db"], corrupt)
-    with duckdb.connect(str(corrupt)) as con:
+    with connect_duckdb(corrupt) as con:
         con.execute(
             "update stg_crm__contacts set household_size = -3"
             " where contact_id in (select contact_id from stg_crm__contacts order by contact_id limit 5)"
@@ -98,7 +97,7 @@ AWARENESS_STAGES = {"unaware", "problem_aware", "solution_aware", "product_aware
 
 def test_sample_gives_every_attribute_category_members(built: dict) -> None:
     """The sample data is realistic enough that every named category a segment may target has members."""
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    with connect_duckdb(built["db"], read_only=True) as con:
 
         def values(query: str) -> set:
             return {row[0] for row in con.execute(query).fetchall()}

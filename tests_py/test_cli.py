@@ -101,15 +101,15 @@ def test_a_locked_warehouse_names_the_process_holding_it(command: str, locked_wa
     assert f"{database} is locked by process {pid}" in line and "a dbt build may be running" in line, line
 
 
-def test_export_names_an_unknown_schema_and_lists_the_existing_ones(tmp_path: Path) -> None:
+def test_export_names_the_missing_layer_tables(tmp_path: Path) -> None:
     import duckdb
 
     database = tmp_path / "w.duckdb"
     with duckdb.connect(str(database)) as con:
-        con.execute("create schema marts; create schema raw")
-    args = ["export", "--out", str(tmp_path / "o"), "--database", str(database), "--schema", "nope"]
-    line = _one_clear_line(_cli(args))
-    assert "schema 'nope' does not exist" in line and "schemas there: main, marts, raw" in line, line
+        con.execute("create schema marts; create schema segments; create table segments.segment_catalog (x int)")
+    line = _one_clear_line(_cli(["export", "--out", str(tmp_path / "o"), "--database", str(database)]))
+    missing = "has no segments.segment_membership, marts.contact_profile, marts.account_profile"
+    assert missing in line and "DBT_SCHEMA_PREFIX" in line, line
 
 
 @pytest.mark.parametrize("content", ['{"segment_sizes": {"a": 3', '["not", "a", "mapping"]'])

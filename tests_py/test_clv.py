@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,6 +14,7 @@ from scipy import optimize
 from conftest import AS_OF, dbt_env, run_dbt, run_results
 from custseg import clv
 from custseg.cli import main
+from custseg.layers import connect_duckdb
 
 PARAMS = np.array([0.5, 3.0, 0.8, 2.0])
 
@@ -26,8 +26,9 @@ def _summary(n: int = 300, seed: int = 1) -> pd.DataFrame:
     x[t < 3] = 0
     recency = np.where(x > 0, np.minimum(t, np.ceil(rng.uniform(0.3, 1.0, n) * t)), 0.0)
     monetary = np.where(x > 0, rng.gamma(5.0, 6.0, n), np.nan)
-    return pd.DataFrame({"frequency": x, "recency": recency, "t": t, "monetary_value": monetary,
-                         "monetary_frequency": x})
+    return pd.DataFrame(
+        {"frequency": x, "recency": recency, "t": t, "monetary_value": monetary, "monetary_frequency": x}
+    )
 
 
 def _bgnbd_summary(n: int, seed: int = 2) -> pd.DataFrame:
@@ -115,14 +116,20 @@ def test_too_little_data_gives_a_clean_fallback_row(rows: int) -> None:
 
 
 def test_summarise_transactions_rules() -> None:
-    tx = pd.DataFrame({
-        "contact_id": ["a", "a", "a", "a", "b", "b"],
-        "transaction_date": ["2026-01-01", "2026-01-08", "2026-01-15", "2026-02-01", "2026-01-10", "2026-03-01"],
-        "transaction_value": [100.0, 0.0, 30.0, 999.0, 20.0, 5.0],
-    })
+    tx = pd.DataFrame(
+        {
+            "contact_id": ["a", "a", "a", "a", "b", "b"],
+            "transaction_date": ["2026-01-01", "2026-01-08", "2026-01-15", "2026-02-01", "2026-01-10", "2026-03-01"],
+            "transaction_value": [100.0, 0.0, 30.0, 999.0, 20.0, 5.0],
+        }
+    )
     s = clv.summarise_transactions(tx, "2026-01-29", 7).set_index("contact_id")
     assert s.loc["a", ["frequency", "recency", "t", "monetary_frequency", "monetary_value"]].tolist() == [
-        2, 2.0, 4.0, 1, 30.0
+        2,
+        2.0,
+        4.0,
+        1,
+        30.0,
     ]
     assert s.loc["b", "frequency"] == 0 and np.isnan(s.loc["b", "monetary_value"])
 
@@ -142,7 +149,7 @@ def test_cli_rejects_a_bad_date(capsys: pytest.CaptureFixture) -> None:
 
 def test_cli_fit_without_a_build_says_what_to_do(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("DBT_DUCKDB_PATH", str(tmp_path / "empty.duckdb"))
-    duckdb.connect(str(tmp_path / "empty.duckdb")).close()
+    connect_duckdb(tmp_path / "empty.duckdb").close()
     assert main(["clv", "fit", "--target", "duckdb"]) == 2
     assert "int_contacts__clv_summary not found" in capsys.readouterr().err
 
@@ -152,7 +159,7 @@ def test_cli_fit_without_a_build_says_what_to_do(tmp_path: Path, monkeypatch, ca
 
 @pytest.mark.slow
 def test_clv_models_fitted_on_the_sample(built: dict) -> None:
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    with connect_duckdb(built["db"], read_only=True) as con:
         parameters = con.execute("select * from clv_parameters").df()
         contacts = con.execute("select * from contact_clv").df()
         accounts = con.execute("select * from account_clv").df()
@@ -192,7 +199,7 @@ def test_too_few_repeaters_builds_with_the_fallback(built_copy: dict) -> None:
     results = run_results(built_copy["workdir"] / "target")
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert all(r["status"] in ("success", "pass") for r in results.values())
-    with duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True) as con:
+    with connect_duckdb(env["DBT_DUCKDB_PATH"], read_only=True) as con:
         parameters = con.execute("select * from clv_parameters").df()
         contacts = con.execute("select * from contact_clv").df()
     row = parameters.iloc[0]
@@ -213,7 +220,7 @@ def test_cli_fit_writes_the_same_parameters(built_copy: dict, monkeypatch, capsy
     assert main(["clv", "fit", "--target", "duckdb"]) == 0
     assert main(["clv", "fit", "--target", "duckdb"]) == 0  # a re-fit replaces its row
     assert "fitted" in capsys.readouterr().out
-    with duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True) as con:
+    with connect_duckdb(env["DBT_DUCKDB_PATH"], read_only=True) as con:
         written = con.execute("select * from clv_parameters_fit").df()
         summary = con.execute("select * from int_contacts__clv_summary").df()
     assert len(written) == 1 and written["status"].iloc[0] == "fitted"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,6 +26,7 @@ from scipy import special
 from conftest import dbt_env, run_dbt, run_results
 from custseg import RAW_TABLES
 from custseg.generate import schema_for
+from custseg.layers import connect_duckdb
 from custseg.load import load_duckdb
 
 pytestmark = pytest.mark.slow
@@ -50,8 +50,11 @@ def cdnow_sample_path() -> Path:
 def read_cdnow() -> pd.DataFrame:
     """Columns: master id, sample customer id (1..2357), date YYYYMMDD, CDs bought, amount (USD)."""
     return pd.read_csv(
-        cdnow_sample_path(), sep=r"\s+", header=None,
-        names=["master_id", "customer_id", "date", "quantity", "amount"], dtype={"date": str},
+        cdnow_sample_path(),
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "customer_id", "date", "quantity", "amount"],
+        dtype={"date": str},
     )
 
 
@@ -78,33 +81,45 @@ def write_raw_contract(cdnow: pd.DataFrame, out: Path) -> None:
     ordered_at = [f"{d[:4]}-{d[4:6]}-{d[6:]} 12:00:00" for d in cdnow["date"]]
     n = len(cdnow)
     order_ids = [f"O{i:06d}" for i in range(n)]
-    _write(out, "crm_contacts", {
-        "contact_id": [f"C{c:05d}" for c in customers],
-        "email": [f"customer{c:05d}@cdnow.example" for c in customers],
-        "created_at": ["1997-01-01 00:00:00"] * len(customers),
-        "updated_at": ["1997-01-01 00:00:00"] * len(customers),
-        "is_deleted": ["false"] * len(customers),
-        "_loaded_at": [LOADED_AT] * len(customers),
-    })
-    _write(out, "shop_orders", {
-        "order_id": order_ids,
-        "contact_id": [f"C{c:05d}" for c in cdnow["customer_id"]],
-        "order_status": ["completed"] * n,
-        "currency": ["USD"] * n,
-        "ordered_at": ordered_at,
-        "updated_at": ordered_at,
-        "_loaded_at": [LOADED_AT] * n,
-    })
-    _write(out, "shop_order_lines", {
-        "order_line_id": [f"L{i:06d}" for i in range(n)],
-        "order_id": order_ids,
-        "product_id": ["cd"] * n,
-        "product_category": ["music"] * n,
-        "quantity": ["1"] * n,
-        "unit_price": [f"{amount:.2f}" for amount in cdnow["amount"]],
-        "discount_amount": [""] * n,
-        "_loaded_at": [LOADED_AT] * n,
-    })
+    _write(
+        out,
+        "crm_contacts",
+        {
+            "contact_id": [f"C{c:05d}" for c in customers],
+            "email": [f"customer{c:05d}@cdnow.example" for c in customers],
+            "created_at": ["1997-01-01 00:00:00"] * len(customers),
+            "updated_at": ["1997-01-01 00:00:00"] * len(customers),
+            "is_deleted": ["false"] * len(customers),
+            "_loaded_at": [LOADED_AT] * len(customers),
+        },
+    )
+    _write(
+        out,
+        "shop_orders",
+        {
+            "order_id": order_ids,
+            "contact_id": [f"C{c:05d}" for c in cdnow["customer_id"]],
+            "order_status": ["completed"] * n,
+            "currency": ["USD"] * n,
+            "ordered_at": ordered_at,
+            "updated_at": ordered_at,
+            "_loaded_at": [LOADED_AT] * n,
+        },
+    )
+    _write(
+        out,
+        "shop_order_lines",
+        {
+            "order_line_id": [f"L{i:06d}" for i in range(n)],
+            "order_id": order_ids,
+            "product_id": ["cd"] * n,
+            "product_category": ["music"] * n,
+            "quantity": ["1"] * n,
+            "unit_price": [f"{amount:.2f}" for amount in cdnow["amount"]],
+            "discount_amount": [""] * n,
+            "_loaded_at": [LOADED_AT] * n,
+        },
+    )
     for table in RAW_TABLES:
         if not (out / table).exists():
             _write(out, table, {})  # allowed empty: see raw_tables_allowed_empty below
@@ -123,11 +138,11 @@ def cdnow_build(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "raw_tables_allowed_empty: [crm_accounts, crm_deals, crm_subscriptions, events]}"
     )
     proc = run_dbt(
-        ["build", "-s", "+contact_clv", "+clv_purchase_curves", "--indirect-selection", "cautious",
-         "--vars", dbt_vars],
-        env, check=False,
+        ["build", "-s", "+contact_clv", "+clv_purchase_curves", "--indirect-selection", "cautious", "--vars", dbt_vars],
+        env,
+        check=False,
     )
-    with duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True) as con:
+    with connect_duckdb(env["DBT_DUCKDB_PATH"], read_only=True) as con:
         tables = {
             name: con.execute(f"select * from {name}").df()
             for name in ("clv_parameters", "contact_clv", "int_contacts__clv_summary")

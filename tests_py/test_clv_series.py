@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import special
 
 from conftest import dbt_env, run_dbt
+from custseg.layers import connect_duckdb
 
 pytestmark = pytest.mark.slow
 
@@ -74,23 +74,42 @@ def _write_inputs(
         transaction_days=grid["frequency"] + 1,
     )
     identity = pd.DataFrame({"contact_id": summary["contact_id"], "is_canonical": True})
-    parameters = pd.DataFrame([{
-        "fit_id": f"{AS_OF}/7", "as_of_date": pd.Timestamp(AS_OF).date(), "time_unit_days": UNIT_DAYS,
-        "r": r, "alpha": alpha, "a": a, "b": b, "p": 6.25, "q": 3.74, "v": 15.44, "status": "fitted",
-        "pnbd_r": pnbd[0], "pnbd_alpha": pnbd[1], "pnbd_s": pnbd[2], "pnbd_beta": pnbd[3], "clv_model": model,
-    }])
-    with duckdb.connect(str(db)) as con:
+    parameters = pd.DataFrame(
+        [
+            {
+                "fit_id": f"{AS_OF}/7",
+                "as_of_date": pd.Timestamp(AS_OF).date(),
+                "time_unit_days": UNIT_DAYS,
+                "r": r,
+                "alpha": alpha,
+                "a": a,
+                "b": b,
+                "p": 6.25,
+                "q": 3.74,
+                "v": 15.44,
+                "status": "fitted",
+                "pnbd_r": pnbd[0],
+                "pnbd_alpha": pnbd[1],
+                "pnbd_s": pnbd[2],
+                "pnbd_beta": pnbd[3],
+                "clv_model": model,
+            }
+        ]
+    )
+    with connect_duckdb(db) as con:
         for name, frame in (
             ("int_contacts__clv_summary", summary),
             ("int_contacts__identity", identity),
             ("clv_parameters", parameters),
         ):
             con.register("frame", frame)
-            con.execute(f"create or replace table main.{name} as select * from frame")
+            layer = "marts" if name == "clv_parameters" else "intermediate"
+            con.execute(f"create schema if not exists {layer}")
+            con.execute(f"create or replace table {layer}.{name} as select * from frame")
             con.unregister("frame")
-        con.execute("alter table main.clv_parameters alter as_of_date type date")
+        con.execute("alter table marts.clv_parameters alter as_of_date type date")
         for name in ("pnbd_r", "pnbd_alpha", "pnbd_s", "pnbd_beta"):
-            con.execute(f"alter table main.clv_parameters alter {name} type double")
+            con.execute(f"alter table marts.clv_parameters alter {name} type double")
 
 
 @pytest.mark.parametrize("name", sorted(PARAMETER_SETS))
@@ -104,7 +123,7 @@ def test_sql_series_matches_scipy(tmp_path: Path, name: str) -> None:
         "clv_publish_purchase_curves: true}"
     )
     run_dbt(["run", "-s", "clv_purchase_curves", "contact_clv", "--vars", dbt_vars], env)
-    with duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True) as con:
+    with connect_duckdb(env["DBT_DUCKDB_PATH"], read_only=True) as con:
         curves = con.execute("select * from clv_purchase_curves").df()
         contacts = con.execute("select * from contact_clv").df()
     assert len(curves) == len(grid)
@@ -123,7 +142,7 @@ def _pareto_grid() -> pd.DataFrame:
     rows = []
     for x in GRID_X:
         for t in GRID_T:
-            for share in ((0.0,) if x == 0 else (0.1, 0.6, 1.0)):
+            for share in (0.0,) if x == 0 else (0.1, 0.6, 1.0):
                 if x > 0 and t == 0:
                     continue
                 rows.append({"frequency": x, "t": t, "recency": share * t})
@@ -143,7 +162,7 @@ def test_pareto_nbd_scores_match_python_and_lifetimes(tmp_path: Path, name: str)
         "clv_publish_purchase_curves: true}"
     )
     run_dbt(["run", "-s", "clv_purchase_curves", "contact_clv", "--vars", dbt_vars], env)
-    with duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True) as con:
+    with connect_duckdb(env["DBT_DUCKDB_PATH"], read_only=True) as con:
         curves = con.execute("select * from clv_purchase_curves").df()
         contacts = con.execute(
             "select c.*, s.frequency, s.recency, s.t from contact_clv as c "

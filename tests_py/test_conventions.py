@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-import duckdb
+from custseg.layers import connect_duckdb
 
 PK_TESTS = {"unique", "unique_combination_of_columns"}
 
@@ -29,7 +29,7 @@ def test_every_model_has_a_primary_key_test(built: dict) -> None:
 def test_every_built_column_is_described(built: dict) -> None:
     manifest = _manifest(built)
     problems = []
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    with connect_duckdb(built["db"], read_only=True) as con:
         for node in manifest["nodes"].values():
             if node["resource_type"] not in ("model", "seed", "snapshot"):
                 continue

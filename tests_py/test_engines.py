@@ -24,11 +24,11 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from conftest import AS_OF, PG_CONNECTION
 from custseg import PROJECT_DIR
+from custseg.layers import connect_duckdb
 
 pytestmark = pytest.mark.slow
 
@@ -114,7 +114,7 @@ def sort_key(row: tuple) -> tuple:
 
 
 def read_duckdb(database: Path, schema: str, table: str) -> tuple[list[str], list[tuple]]:
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect_duckdb(database, read_only=True) as con:
         cursor = con.execute(f'select * from "{schema}"."{table}"')
         return [d[0] for d in cursor.description], cursor.fetchall()
 
@@ -227,14 +227,12 @@ def _postgres_rows(sql: str) -> list[tuple]:
         return cur.fetchall()
 
 
-def test_catalog_rule_sql_reproduces_membership_on_every_engine(
-    built: dict, pg_built: dict, spark_built: dict
-) -> None:
+def test_catalog_rule_sql_reproduces_membership_on_every_engine(built: dict, pg_built: dict, spark_built: dict) -> None:
     """segment_catalog.rule_sql is each engine's own SQL: run there, it gives the members that
     segment_membership holds on DuckDB."""
     from custseg.spark import session
 
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    with connect_duckdb(built["db"], read_only=True) as con:
         expected: dict[str, set] = {}
         for segment_id, entity_id in con.execute("select segment_id, entity_id from segment_membership").fetchall():
             expected.setdefault(segment_id, set()).add(entity_id)
@@ -244,14 +242,14 @@ def test_catalog_rule_sql_reproduces_membership_on_every_engine(
     catalog = "select segment_id, rule_sql from {schema}.segment_catalog"
     with environment(spark_built["env"]):
         spark = session()
-        spark_rules = dict(spark.sql(catalog.format(schema="analytics")).collect())
+        spark_rules = dict(spark.sql(catalog.format(schema="segments")).collect())
         problems = [
             f"{segment_id} on spark"
             for segment_id, rule_sql in spark_rules.items()
             if {row[0] for row in spark.sql(f"select entity_id from ({rule_sql}) as rule").collect()} - deleted
             != expected.get(segment_id, set())
         ]
-    postgres_rules = dict(_postgres_rows(catalog.format(schema="analytics")))
+    postgres_rules = dict(_postgres_rows(catalog.format(schema="segments")))
     problems += [
         f"{segment_id} on postgres"
         for segment_id, rule_sql in postgres_rules.items()
@@ -287,12 +285,13 @@ def _spark_events_table(schema: str, rows: list[tuple]) -> None:
     frame.write.mode("overwrite").format("parquet").saveAsTable(f"`{schema}`.`events`")
 
 
-def _spark_contacts_table(schema: str) -> None:
+def _spark_contacts_table(prefix: str) -> None:
     from test_events_incremental import CONTACTS
 
     from custseg.spark import session
 
     spark = session()
+    schema = f"{prefix}staging"
     spark.sql(f"create database if not exists `{schema}`")
     frame = spark.createDataFrame(CONTACTS, schema="contact_id string, account_id string, email_normalized string")
     frame.write.mode("overwrite").format("parquet").saveAsTable(f"`{schema}`.`stg_crm__contacts`")
@@ -305,18 +304,20 @@ def test_spark_incremental_equals_full_refresh(spark_built: dict) -> None:
     from test_events_incremental import LOAD_1, LOAD_2, MODELS, TABLES
 
     spark_env = spark_built["env"]
-    raw_schema, incremental, full = "inc_raw", "inc_incremental", "inc_full"
+    # Two builds side by side in one catalog, each under its own schema prefix.
+    raw_schema, incremental, full = "inc_raw", "inc_incremental_", "inc_full_"
     dbt_vars = f"{{as_of_date: '{AS_OF}', raw_schema: {raw_schema}}}"
 
-    def run(schema: str, *extra: str) -> None:
+    def run(prefix: str, *extra: str) -> None:
         ok, statuses = run_dbt_in_process(
-            ["run", "--select", *MODELS, "--vars", dbt_vars, *extra], {**spark_env, "DBT_SCHEMA": schema}
+            ["run", "--select", *MODELS, "--vars", dbt_vars, *extra], {**spark_env, "DBT_SCHEMA_PREFIX": prefix}
         )
         assert ok, statuses
 
-    def snapshot(schema: str) -> dict[str, tuple]:
+    def snapshot(prefix: str) -> dict[str, tuple]:
+        layer = {"stg_events__events_rejected": "audit"}
         with environment(spark_env):
-            return {table: table_rows(*read_spark(schema, table)) for table in TABLES}
+            return {table: table_rows(*read_spark(prefix + layer.get(table, "staging"), table)) for table in TABLES}
 
     with environment(spark_env):
         _spark_events_table(raw_schema, LOAD_1)

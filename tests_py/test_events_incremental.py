@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from conftest import AS_OF, dbt_env, run_dbt
+from custseg.layers import connect_duckdb
 
 MODELS = [
     "base_events__events",
@@ -108,7 +108,7 @@ CONTACTS = [("c1", None, "ann@x.com"), ("c2", "acc1", "bob@y.com")]
 
 def _prepare(database: Path, rows: list[tuple]) -> None:
     """Raw events table plus a stand-in for stg_crm__contacts (the only other input)."""
-    with duckdb.connect(str(database)) as con:
+    with connect_duckdb(database) as con:
         con.execute("create schema if not exists raw")
         con.execute(
             "create or replace table raw.events (event_id varchar, occurred_at timestamp, "
@@ -116,11 +116,12 @@ def _prepare(database: Path, rows: list[tuple]) -> None:
             "event_type varchar, properties varchar)"
         )
         con.executemany("insert into raw.events values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute("create schema if not exists staging")
         con.execute(
-            "create or replace table main.stg_crm__contacts "
+            "create or replace table staging.stg_crm__contacts "
             "(contact_id varchar, account_id varchar, email_normalized varchar)"
         )
-        con.executemany("insert into main.stg_crm__contacts values (?, ?, ?)", CONTACTS)
+        con.executemany("insert into staging.stg_crm__contacts values (?, ?, ?)", CONTACTS)
 
 
 def _run(env: dict[str, str], *extra: str) -> None:
@@ -129,8 +130,8 @@ def _run(env: dict[str, str], *extra: str) -> None:
 
 
 def _snapshot(database: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(database), read_only=True) as con:
-        return {t: sorted(con.execute(f"select * from main.{t}").fetchall(), key=repr) for t in TABLES}
+    with connect_duckdb(database, read_only=True) as con:
+        return {t: sorted(con.execute(f"select * from {t}").fetchall(), key=repr) for t in TABLES}
 
 
 @pytest.mark.slow
@@ -158,16 +159,14 @@ def test_incremental_equals_full_refresh(tmp_path: Path) -> None:
     for table in TABLES:
         assert after_load_2[table] == refreshed[table], f"{table}: incremental differs from full refresh"
 
-    with duckdb.connect(str(inc_db), read_only=True) as con:
+    with connect_duckdb(inc_db, read_only=True) as con:
         # nothing lost: every raw row is staged or rejected (duplicates included)
         raw_rows = len(LOAD_1) + len(LOAD_2)
-        staged, rejected = (con.execute(f"select count(*) from main.{t}").fetchone()[0] for t in TABLES[1:])
+        staged, rejected = (con.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES[1:])
         assert staged + rejected == raw_rows
 
         # the rules themselves
-        winners = dict(
-            con.execute("select event_id, cast(received_at as varchar) from main.stg_events__events").fetchall()
-        )
+        winners = dict(con.execute("select event_id, cast(received_at as varchar) from stg_events__events").fetchall())
         assert winners["e2"] == "2026-06-01 11:00:05"
         assert winners["e4"] == "2026-05-20 08:00:01"
         assert winners["e9"] == "2026-06-03 21:30:00"
@@ -176,7 +175,7 @@ def test_incremental_equals_full_refresh(tmp_path: Path) -> None:
         assert sorted(winners) == ["e1", "e15", "e16", "e2", "e3", "e4", "e5", "e7", "e8", "e9"]
         reasons = dict(
             con.execute(
-                "select reject_reason, count(*) from main.stg_events__events_rejected group by reject_reason"
+                "select reject_reason, count(*) from stg_events__events_rejected group by reject_reason"
             ).fetchall()
         )
         assert reasons == {

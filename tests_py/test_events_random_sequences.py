@@ -27,11 +27,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from conftest import AS_OF, dbt_env
 from custseg import PROJECT_DIR
+from custseg.layers import connect_duckdb
 
 SEEDS = [101, 202, 303, 404, 505, 606, 707, 808, 909, 1111, 1212, 1313, 1414, 1515, 1616, 1717, 1818, 1919, 2020, 2121]
 BATCHES = 2  # appends after the initial load
@@ -127,10 +127,10 @@ def project(tmp_path_factory: pytest.TempPathFactory, sample_data: dict) -> Proj
     load_duckdb(sample_data["dir"], path=project.template)
     project.invoke(["seed"], project.template)
     project.invoke(["run", "--select", "+stg_crm__contacts", "--vars", project._vars(START)], project.template)
-    with duckdb.connect(str(project.template)) as con:
+    with connect_duckdb(project.template) as con:
         con.execute(
             "create table raw.contact_pool as select * from raw.crm_contacts where contact_id in "
-            "(select contact_id from main.stg_crm__contacts order by contact_id limit 12)"
+            "(select contact_id from stg_crm__contacts order by contact_id limit 12)"
         )
         # the loader may create views over Parquet: make the two tables the test rewrites tables
         for table in ("events", "crm_contacts"):
@@ -250,7 +250,7 @@ def _load(project: Project, sequence: Sequence, batch: int, rows: list[tuple]) -
             shutil.rmtree(database.parent, ignore_errors=True)
             database.parent.mkdir()
             shutil.copyfile(project.template, database)
-        with duckdb.connect(str(database)) as con:
+        with connect_duckdb(database) as con:
             con.executemany(f"insert into raw.events ({COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
             con.execute("delete from raw.crm_contacts")
             con.execute(
@@ -260,8 +260,8 @@ def _load(project: Project, sequence: Sequence, batch: int, rows: list[tuple]) -
 
 
 def _rows(database: Path) -> dict[str, Counter]:
-    with duckdb.connect(str(database), read_only=True) as con:
-        return {table: Counter(con.execute(f"select * from main.{table}").fetchall()) for table in COMPARED}
+    with connect_duckdb(database, read_only=True) as con:
+        return {table: Counter(con.execute(f"select * from {table}").fetchall()) for table in COMPARED}
 
 
 def _check(project: Project, sequence: Sequence, batch: int) -> None:
@@ -282,7 +282,7 @@ def _check(project: Project, sequence: Sequence, batch: int) -> None:
 
 @pytest.mark.slow
 def test_incremental_runs_equal_full_refresh_over_random_sequences(project: Project) -> None:
-    with duckdb.connect(str(project.template), read_only=True) as con:
+    with connect_duckdb(project.template, read_only=True) as con:
         pool = [row[0] for row in con.execute("select contact_id from raw.contact_pool order by 1").fetchall()]
     assert len(pool) == 12
     started = time.monotonic()

@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from custseg.export import current_state_dir, export_segments
+from custseg.layers import connect_duckdb
 
 
 def _read(out: Path, segment_id: str, name: str) -> pd.DataFrame:
@@ -21,15 +21,18 @@ def _read(out: Path, segment_id: str, name: str) -> pd.DataFrame:
 def test_export_leaves_out_holdout_unconsented_and_deleted_contacts(built: dict, tmp_path: Path) -> None:
     out = tmp_path / "export"
     summary = export_segments(out, database=built["db"])
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    with connect_duckdb(built["db"], read_only=True) as con:
         flags = con.execute("""
             select m.segment_id, m.entity_id, m.is_holdout, c.marketing_consent, c.is_deleted
             from segment_membership as m join contact_profile as c on c.contact_id = m.entity_id
             where m.entity_type = 'contact'""").df()
         segments = con.execute("select segment_id, entity_type from segment_catalog").df()
     exported = pd.concat(
-        [_read(out, sid, "members").assign(segment_id=sid)
-         for sid, kind in segments.itertuples(index=False) if kind == "contact"]
+        [
+            _read(out, sid, "members").assign(segment_id=sid)
+            for sid, kind in segments.itertuples(index=False)
+            if kind == "contact"
+        ]
     )
     joined = exported.merge(flags, left_on=["segment_id", "contact_id"], right_on=["segment_id", "entity_id"])
     assert len(joined) == len(exported)
@@ -47,7 +50,7 @@ def test_export_leaves_out_holdout_unconsented_and_deleted_contacts(built: dict,
     # Deleted contacts are never segment members (int_segments__members), although the sample
     # has some that match rules; the export's own filter stays as a second guard.
     assert not flags["is_deleted"].any()
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    with connect_duckdb(built["db"], read_only=True) as con:
         assert con.execute("select count(*) from contact_profile where is_deleted").fetchone()[0] > 0
     assert sum(s.excluded_deleted for s in summary.segments) == 0
     accounts = _read(out, "enterprise_accounts", "members")

@@ -95,7 +95,7 @@ def test_generic_tests_count_failures(tmp_path: Path) -> None:
               outputs:
                 dev:
                   type: duckdb
-                  path: "{tmp_path / 'check.duckdb'}"
+                  path: "{tmp_path / "check.duckdb"}"
             """
         )
     )

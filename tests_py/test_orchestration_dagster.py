@@ -12,6 +12,7 @@ import dagster as dg
 
 from conftest import AS_OF, dbt_env
 from custseg import PROJECT_DIR
+from custseg.layers import connect_duckdb
 from custseg.load import load_duckdb
 
 DEFINITIONS = PROJECT_DIR / "orchestration" / "dagster" / "definitions.py"
@@ -77,9 +78,7 @@ def test_dagster_materializes_every_asset_and_passes_every_check(sample_data, tm
 
     # A failing checkpoint expectation blocks the export: a duplicated profile row, then the
     # checks and the export alone (no dbt step).
-    import duckdb
-
-    with duckdb.connect(env["DBT_DUCKDB_PATH"]) as con:
+    with connect_duckdb(env["DBT_DUCKDB_PATH"]) as con:
         con.execute("insert into contact_profile select * from contact_profile limit 1")
     profile = module.model_key("contact_profile")
     blocked = dg.Definitions(

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import os
 
-import duckdb
 import pytest
 
 import conftest
 from conftest import AS_OF, dbt_env, run_dbt
+from custseg.layers import connect_duckdb
 
 pytestmark = pytest.mark.slow
 
@@ -37,8 +37,8 @@ def test_postgres_row_accounting_matches_duckdb(pg_built: dict, built: dict) -> 
         "select raw_table, raw_rows, staged_rows, rejected_rows, duplicate_rows "
         "from {schema}staging_row_accounting order by raw_table"
     )
-    pg = _pg_rows(query.format(schema="analytics."))
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    pg = _pg_rows(query.format(schema="audit."))
+    with connect_duckdb(built["db"], read_only=True) as con:
         dk = con.execute(query.format(schema="")).fetchall()
     assert pg == dk
 
@@ -48,12 +48,11 @@ def test_postgres_staged_contacts_match_duckdb(pg_built: dict, built: dict) -> N
         "select contact_id, account_id, email_normalized, country_code, birth_date, household_size, "
         "lifecycle_stage, marketing_consent, is_deleted from {schema}stg_crm__contacts order by contact_id"
     )
-    pg = _pg_rows(query.format(schema="analytics."))
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    pg = _pg_rows(query.format(schema="staging."))
+    with connect_duckdb(built["db"], read_only=True) as con:
         dk = con.execute(query.format(schema="")).fetchall()
     assert len(pg) == len(dk) > 0
     assert pg == dk
-
 
 
 def test_postgres_clv_fit_cli_matches_duckdb(pg_built: dict, built: dict, tmp_path) -> None:
@@ -79,8 +78,8 @@ def test_postgres_clv_fit_cli_matches_duckdb(pg_built: dict, built: dict, tmp_pa
         "select contact_id, p_alive, expected_purchases, expected_avg_order_value, predicted_clv, clv_tier, "
         "clv_status from {schema}contact_clv order by contact_id"
     )
-    pg = _pg_rows(query.format(schema="analytics."))
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    pg = _pg_rows(query.format(schema="marts."))
+    with connect_duckdb(built["db"], read_only=True) as con:
         dk = con.execute(query.format(schema="")).fetchall()
     assert len(pg) == len(dk) > 0 and {row[-1] for row in pg} == {"fitted", "no_transactions"}
     assert pg == dk
@@ -100,14 +99,14 @@ def test_postgres_checkpoint_runs_in_the_database(pg_built: dict, tmp_path, monk
     assert result.success, [str(f) for f in result.failures]
     assert result.expectations >= 50 and result.docs_path.is_file()
 
-    victim = _pg_rows("select min(contact_id) from analytics.contact_clv where p_alive is not null")[0][0]
-    original = _pg_rows(f"select p_alive from analytics.contact_clv where contact_id = '{victim}'")[0][0]
+    victim = _pg_rows("select min(contact_id) from marts.contact_clv where p_alive is not null")[0][0]
+    original = _pg_rows(f"select p_alive from marts.contact_clv where contact_id = '{victim}'")[0][0]
     with connect(**CONNECTION) as con, con.cursor() as cur:
-        cur.execute(f"update analytics.contact_clv set p_alive = 1.5 where contact_id = '{victim}'")
+        cur.execute(f"update marts.contact_clv set p_alive = 1.5 where contact_id = '{victim}'")
     try:
         corrupt = run_checkpoint(target="postgres", gx_dir=tmp_path / "gx")
     finally:
         with connect(**CONNECTION) as con, con.cursor() as cur:
-            cur.execute(f"update analytics.contact_clv set p_alive = {original!r} where contact_id = '{victim}'")
+            cur.execute(f"update marts.contact_clv set p_alive = {original!r} where contact_id = '{victim}'")
     messages = [str(f) for f in corrupt.failures]
     assert any("contact_clv.p_alive" in m and "expect_column_values_to_be_between" in m for m in messages), messages

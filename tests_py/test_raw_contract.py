@@ -8,10 +8,10 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from conftest import AS_OF, dbt_env, run_dbt, run_results
+from custseg.layers import connect_duckdb
 from custseg.load import load_duckdb
 
 VARS = f"{{as_of_date: '{AS_OF}'}}"
@@ -20,7 +20,7 @@ VARS = f"{{as_of_date: '{AS_OF}'}}"
 def _drift(database: Path, raw: Path) -> None:
     """Drop a required column and an optional one, retype two (a timestamp as text, a text as
     integer), empty a table."""
-    with duckdb.connect(str(database)) as con:
+    with connect_duckdb(database) as con:
         con.execute(
             "create or replace view raw.crm_accounts as "
             f"select * exclude (account_id, employee_count) from read_parquet('{raw}/crm_accounts/*.parquet')"
@@ -50,7 +50,7 @@ def drifted(sample_data: dict, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 
 def _model_relations(database: Path) -> list[str]:
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect_duckdb(database, read_only=True) as con:
         return [
             r[0]
             for r in con.execute(

@@ -7,33 +7,71 @@ import math
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
 from conftest import AS_OF, dbt_env, run_dbt
 from custseg import PROJECT_DIR
 from custseg.export import holdout_bucket
+from custseg.layers import connect_duckdb
 
 CATEGORIES = {
-    "demographic", "geographic", "psychographic", "behavioral", "value", "firmographic",
-    "engagement", "lifecycle", "persona", "needs", "sophistication", "account_health",
+    "demographic",
+    "geographic",
+    "psychographic",
+    "behavioral",
+    "value",
+    "firmographic",
+    "engagement",
+    "lifecycle",
+    "persona",
+    "needs",
+    "sophistication",
+    "account_health",
 }
 # Segments the requirement names, by the id the starter library gives them.
 REQUIRED_SEGMENTS = {
-    "rfm_champions", "rfm_loyal", "rfm_at_risk", "rfm_cant_lose_them", "rfm_lost", "rfm_new",
-    "high_value_at_risk", "new_customers", "lapsed_customers", "age_18_34", "age_35_54",
-    "age_55_plus", "high_income_households", "large_families", "region_emea", "language_german",
-    "urban_dwellers", "sustainability_seekers", "subscription_lovers", "enterprise_accounts",
-    "mid_market_accounts", "smb_accounts", "industry_fintech", "uses_snowflake", "funnel_top",
-    "marketing_qualified_leads", "customers", "prospects", "enterprise_decision_makers",
-    "intent_data_security", "awareness_problem_aware", "churn_risk_accounts",
-    "expansion_candidates", "clv_top_10", "low_clv_high_potential", "tier_a_accounts",
+    "rfm_champions",
+    "rfm_loyal",
+    "rfm_at_risk",
+    "rfm_cant_lose_them",
+    "rfm_lost",
+    "rfm_new",
+    "high_value_at_risk",
+    "new_customers",
+    "lapsed_customers",
+    "age_18_34",
+    "age_35_54",
+    "age_55_plus",
+    "high_income_households",
+    "large_families",
+    "region_emea",
+    "language_german",
+    "urban_dwellers",
+    "sustainability_seekers",
+    "subscription_lovers",
+    "enterprise_accounts",
+    "mid_market_accounts",
+    "smb_accounts",
+    "industry_fintech",
+    "uses_snowflake",
+    "funnel_top",
+    "marketing_qualified_leads",
+    "customers",
+    "prospects",
+    "enterprise_decision_makers",
+    "intent_data_security",
+    "awareness_problem_aware",
+    "churn_risk_accounts",
+    "expansion_candidates",
+    "clv_top_10",
+    "low_clv_high_potential",
+    "tier_a_accounts",
 }
 
 
 def _query(db: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_duckdb(db, read_only=True) as con:
         return con.execute(sql).fetchall()
 
 
@@ -112,7 +150,7 @@ def test_rule_sql_in_catalog_reproduces_membership(built: dict) -> None:
     # Deleted contacts are left out of every segment on top of its rule.
     deleted = {r[0] for r in _query(built["db"], "select contact_id from contact_profile where is_deleted")}
     assert deleted
-    with duckdb.connect(str(built["db"]), read_only=True) as con:
+    with connect_duckdb(built["db"], read_only=True) as con:
         for segment_id, rule_sql in rules:
             from_rule = {r[0] for r in con.execute(f"select entity_id from ({rule_sql})").fetchall()} - deleted
             members = {
@@ -206,7 +244,9 @@ def test_a_segment_without_metadata_fails_with_a_clear_error(tmp_path: Path) -> 
     env = dbt_env(tmp_path, DBT_PROFILES_DIR=str(copy))
     proc = run_dbt(
         ["compile", "-s", "int_segments__members", "--vars", f"{{as_of_date: '{AS_OF}'}}"],
-        env, cwd=copy, check=False,
+        env,
+        cwd=copy,
+        check=False,
     )
     assert proc.returncode != 0
     assert "Segment 'vip_test' (macro segment__vip_test): no metadata" in proc.stdout
@@ -221,7 +261,7 @@ def test_membership_and_holdout_are_identical_on_postgres(built: dict, pg_built:
     assert pg_built["proc"].returncode == 0, pg_built["proc"].stdout[-3000:]
     sql = "select membership_id, is_holdout, holdout_bucket, reason from {}segment_membership"
     with psycopg2.connect(**PG_CONNECTION) as con, con.cursor() as cur:
-        cur.execute(sql.format("analytics."))
+        cur.execute(sql.format("segments."))
         on_postgres = set(cur.fetchall())
     on_duckdb = set(_query(built["db"], sql.format("")))
     assert on_postgres == on_duckdb and len(on_duckdb) > 0

@@ -11,12 +11,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
 from conftest import AS_OF, dbt_env, run_dbt
 from custseg.export import export_segments
+from custseg.layers import connect_duckdb
 
 SECOND_AS_OF = "2026-05-31"
 ANALYSES = ["segment_members_on_date", "segment_performance", "segment_overlap", "segment_rfm_grid"]
@@ -33,7 +33,7 @@ def _exportable(db: Path) -> set[tuple[str, str, str]]:
           and (m.entity_type = 'account' or (c.marketing_consent and not c.is_deleted))
           and coalesce(c.email_normalized, a.website_domain) is not null
     """
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_duckdb(db, read_only=True) as con:
         return set(con.execute(sql).fetchall())
 
 
@@ -47,21 +47,37 @@ def two_builds(built: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
     first_export = export_segments(out, database=db)
     first_members = _exportable(db)
     run_dbt(["run", "-s", "+path:models/segments", "--vars", f"{{as_of_date: '{SECOND_AS_OF}'}}"], env)
-    run_dbt(["test", "-s", "path:models/segments", "--exclude", "test_type:unit",
-             "--vars", f"{{as_of_date: '{SECOND_AS_OF}'}}"], env)
+    run_dbt(
+        [
+            "test",
+            "-s",
+            "path:models/segments",
+            "--exclude",
+            "test_type:unit",
+            "--vars",
+            f"{{as_of_date: '{SECOND_AS_OF}'}}",
+        ],
+        env,
+    )
     second_export = export_segments(out, database=db)
-    run_dbt(["compile", "-s", "path:analyses", "--vars",
-             f"{{as_of_date: '{AS_OF}', segment_lookup_date: '2026-06-15'}}"], env)
+    run_dbt(
+        ["compile", "-s", "path:analyses", "--vars", f"{{as_of_date: '{AS_OF}', segment_lookup_date: '2026-06-15'}}"],
+        env,
+    )
     compiled = workdir / "target" / "compiled" / "customer_segmentation" / "analyses"
     return {
-        "db": db, "out": out, "first": first_export, "second": second_export,
-        "first_members": first_members, "second_members": _exportable(db),
+        "db": db,
+        "out": out,
+        "first": first_export,
+        "second": second_export,
+        "first_members": first_members,
+        "second_members": _exportable(db),
         "analyses": {name: (compiled / f"{name}.sql").read_text() for name in ANALYSES},
     }
 
 
 def _df(db: Path, sql: str) -> pd.DataFrame:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_duckdb(db, read_only=True) as con:
         return con.execute(sql).df()
 
 
@@ -70,44 +86,62 @@ def test_daily_log_and_sizes_keep_both_dates(two_builds: dict) -> None:
     dates = _df(db, "select distinct cast(as_of_date as varchar) as d from segment_membership_daily order by 1")
     assert dates["d"].tolist() == [SECOND_AS_OF, AS_OF]
     sizes = _df(db, "select cast(as_of_date as varchar) as d, segment_id, member_count from segment_sizes_daily")
-    logged = _df(db, """select cast(as_of_date as varchar) as d, segment_id, count(*) as n
-                        from segment_membership_daily group by all""")
+    logged = _df(
+        db,
+        """select cast(as_of_date as varchar) as d, segment_id, count(*) as n
+                        from segment_membership_daily group by all""",
+    )
     merged = sizes.merge(logged, on=["d", "segment_id"], how="left").fillna({"n": 0})
     assert (merged["member_count"] == merged["n"]).all()
     assert len(sizes) == 2 * sizes["segment_id"].nunique()
 
 
 def test_history_windows_do_not_overlap(two_builds: dict) -> None:
-    overlaps = _df(two_builds["db"], """
+    overlaps = _df(
+        two_builds["db"],
+        """
         select a.history_id from segment_membership_history as a
         join segment_membership_history as b
           on a.segment_id = b.segment_id and a.entity_type = b.entity_type
          and a.entity_id = b.entity_id and a.history_id != b.history_id
          and a.valid_from <= b.valid_from
-         and (a.valid_to is null or a.valid_to > b.valid_from)""")
+         and (a.valid_to is null or a.valid_to > b.valid_from)""",
+    )
     assert overlaps.empty
 
 
 def test_history_reproduces_the_daily_log_on_every_date(two_builds: dict) -> None:
     db = two_builds["db"]
     for day in (SECOND_AS_OF, AS_OF):
-        from_history = _df(db, f"""
+        from_history = _df(
+            db,
+            f"""
             select segment_id, entity_type, entity_id from segment_membership_history
-            where valid_from <= date '{day}' and (valid_to is null or valid_to > date '{day}')""")
-        from_log = _df(db, f"""select segment_id, entity_type, entity_id from segment_membership_daily
-                              where as_of_date = date '{day}'""")
+            where valid_from <= date '{day}' and (valid_to is null or valid_to > date '{day}')""",
+        )
+        from_log = _df(
+            db,
+            f"""select segment_id, entity_type, entity_id from segment_membership_daily
+                              where as_of_date = date '{day}'""",
+        )
         assert set(map(tuple, from_history.values)) == set(map(tuple, from_log.values)), day
-    stats = _df(db, "select count(*) filter (where valid_to is not null) as exits, "
-                    "count(*) filter (where valid_from = date '2026-06-30') as entries "
-                    "from segment_membership_history")
+    stats = _df(
+        db,
+        "select count(*) filter (where valid_to is not null) as exits, "
+        "count(*) filter (where valid_from = date '2026-06-30') as entries "
+        "from segment_membership_history",
+    )
     assert stats["exits"][0] > 0 and stats["entries"][0] > 0
 
 
 def test_members_on_date_analysis_reads_the_right_build(two_builds: dict) -> None:
     db = two_builds["db"]
     result = _df(db, two_builds["analyses"]["segment_members_on_date"])
-    expected = _df(db, f"""select entity_id from segment_membership_daily
-                          where segment_id = 'rfm_champions' and as_of_date = date '{SECOND_AS_OF}'""")
+    expected = _df(
+        db,
+        f"""select entity_id from segment_membership_daily
+                          where segment_id = 'rfm_champions' and as_of_date = date '{SECOND_AS_OF}'""",
+    )
     assert sorted(result["entity_id"]) == sorted(expected["entity_id"]) and len(result) > 0
 
 
@@ -116,12 +150,14 @@ def test_performance_analysis_compares_members_with_holdout(two_builds: dict) ->
     perf = _df(db, two_builds["analyses"]["segment_performance"])
     assert set(perf["as_of_date"].astype(str)) == {SECOND_AS_OF}
     row = perf[perf["segment_id"] == "customers"].iloc[0]
-    members = _df(db, f"""select is_holdout, count(*) as n from segment_membership_daily
+    members = _df(
+        db,
+        f"""select is_holdout, count(*) as n from segment_membership_daily
                           where segment_id = 'customers' and as_of_date = date '{SECOND_AS_OF}'
-                          group by 1""").set_index("is_holdout")["n"]
+                          group by 1""",
+    ).set_index("is_holdout")["n"]
     assert row["treated_members"] == members[False] and row["holdout_members"] == members[True]
-    assert row["conversion_difference_ci_low"] <= row["conversion_difference"] <= row[
-        "conversion_difference_ci_high"]
+    assert row["conversion_difference_ci_low"] <= row["conversion_difference"] <= row["conversion_difference_ci_high"]
     with_lift = perf.dropna(subset=["conversion_lift"])
     assert not with_lift.empty
     assert (with_lift["conversion_lift_ci_low"] <= with_lift["conversion_lift"]).all()

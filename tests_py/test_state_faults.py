@@ -15,12 +15,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from custseg import PROJECT_DIR
 from custseg.durable import FAULT_ENV, FAULT_EXIT_CODE
 from custseg.export import COMMITTED_STEPS, FAULT_STEPS, current_state_dir, export_segments
+from custseg.layers import connect_duckdb
 
 DIFF_FILES = ("added.csv", "added.parquet", "removed.csv", "removed.parquet", "members.csv", "members.parquet")
 
@@ -39,7 +39,7 @@ def warehouses(built: dict, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     a, b = folder / "a.duckdb", folder / "b.duckdb"
     shutil.copy(built["db"], a)
     shutil.copy(built["db"], b)
-    with duckdb.connect(str(b)) as con:
+    with connect_duckdb(b) as con:
         retired = con.execute("select min(segment_id) from segment_catalog where entity_type = 'contact'").fetchone()[0]
         con.execute("delete from segment_catalog where segment_id = ?", [retired])
         con.execute("delete from segment_membership where segment_id = ?", [retired])
@@ -162,7 +162,7 @@ def test_validate_killed_while_saving_its_baseline_keeps_the_old_one(tmp_path: P
     from custseg.validate import FAULT_STEPS as VALIDATE_STEPS
 
     database = tmp_path / "w.duckdb"
-    with duckdb.connect(str(database)) as con:
+    with connect_duckdb(database) as con:
         con.execute("create table sizes as select 'k' as key, 10 as n")
     spec = tmp_path / "spec.yml"
     size_check = {"query": "select key, n from sizes", "min_ratio": 0.5, "max_ratio": 2}
@@ -172,7 +172,7 @@ def test_validate_killed_while_saving_its_baseline_keeps_the_old_one(tmp_path: P
     cli = ["validate", "--database", str(database), "--gx-dir", str(gx), "--spec", str(spec)]
     assert _cli(cli).returncode == 0
     assert json.loads(baseline.read_text()) == {"one": {"k": 10}}
-    with duckdb.connect(str(database)) as con:
+    with connect_duckdb(database) as con:
         con.execute("update sizes set n = 15")
     for step in VALIDATE_STEPS:
         killed = _cli(cli, **{FAULT_ENV: step})

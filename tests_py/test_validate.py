@@ -8,9 +8,9 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import yaml
 
+from custseg.layers import connect_duckdb
 from custseg.validate import DEFAULT_SPEC, run_checkpoint
 
 
@@ -30,7 +30,7 @@ def test_batches_agree_with_whole_tables(built: dict, tmp_path: Path) -> None:
 
 def test_corrupt_profile_and_clv_fail_by_name(built: dict, tmp_path: Path) -> None:
     database = _copy(built, tmp_path)
-    with duckdb.connect(str(database)) as con:
+    with connect_duckdb(database) as con:
         con.execute(
             "update contact_clv set p_alive = 1.5 where contact_id in (select min(contact_id) from contact_clv)"
         )
@@ -69,7 +69,7 @@ def test_size_change_against_previous_run(built: dict, tmp_path: Path) -> None:
     assert second.success, "an unchanged warehouse must pass against its own previous run"
 
     database = _copy(built, tmp_path)
-    with duckdb.connect(str(database)) as con:
+    with connect_duckdb(database) as con:
         biggest = con.execute(
             "select lifecycle_stage from contact_profile group by 1 order by count(*) desc, 1 limit 1"
         ).fetchone()[0]

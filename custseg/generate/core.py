@@ -127,7 +127,6 @@ class GeneratorBase:
     def _loaded(self, n: int, offset_seconds: int = 0) -> pa.Array:
         return pa.array(np.full(n, (self.loaded_at + offset_seconds) * 1_000_000, dtype=np.int64), TS)
 
-
     def _write_small(self, table: str, parts: list[dict[str, pa.Array]], rng: np.random.Generator) -> None:
         writer = _TableWriter(self.out_dir, table)
         writer.write(_concat(parts, rng))
@@ -172,4 +171,3 @@ class GeneratorBase:
         }
         (self.out_dir / "_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         return manifest
-

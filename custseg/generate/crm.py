@@ -217,7 +217,6 @@ class CrmTables(GeneratorBase):
         parts = [clean, *self._inject("crm_subscriptions", clean, {"running": running})]
         self._write_small("crm_subscriptions", parts, rng)
 
-
     def build_deals(self) -> None:
         rng = self._rng("deals")
         n_acc = self.plan.accounts
@@ -267,7 +266,6 @@ class CrmTables(GeneratorBase):
         }
         parts = [clean, *self._inject("crm_deals", clean, {"open": np.flatnonzero(~is_closed)})]
         self._write_small("crm_deals", parts, rng)
-
 
     def write_contacts(self) -> None:
         rng = self._rng("contacts_text")
@@ -430,4 +428,3 @@ class CrmTables(GeneratorBase):
         parts.append(dup)
         self.valid_duplicates["crm_contacts"] = {"same_email_new_contact_id": k}
         self._write_small("crm_contacts", parts, rng)
-

@@ -112,4 +112,3 @@ class ShopTables(GeneratorBase):
         if k:
             valid_lines += self._inject("shop_order_lines", lines)
         self._write_small("shop_order_lines", valid_lines, rng)
-

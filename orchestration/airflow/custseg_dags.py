@@ -10,7 +10,7 @@ task per dbt model (with its tests), seed and snapshot.
 
 Put this file (or a symlink to it) in the Airflow dags folder; the project is found through the
 installed `custseg` package or $CUSTSEG_PROJECT_DIR. Configuration is the project's
-environment (DBT_TARGET, DBT_DUCKDB_PATH, DBT_SCHEMA, PG*...), plus CUSTSEG_DBT_MANIFEST (the
+environment (DBT_TARGET, DBT_DUCKDB_PATH, DBT_SCHEMA_PREFIX, PG*...), plus CUSTSEG_DBT_MANIFEST (the
 manifest to render; default target/manifest.json, written by `dbt parse`), CUSTSEG_DBT_VARS
 (dbt --vars as YAML) and CUSTSEG_EXPORT_DIR (default warehouse/export).
 """

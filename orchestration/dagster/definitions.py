@@ -16,7 +16,7 @@
   (everything, every test).
 
 Configuration is the environment of the project (profiles.yml): DBT_TARGET, DBT_DUCKDB_PATH,
-DBT_SCHEMA, PG*, plus CUSTSEG_DBT_VARS (dbt --vars, e.g. "{as_of_date: '2026-06-30'}"),
+DBT_SCHEMA_PREFIX, PG*, plus CUSTSEG_DBT_VARS (dbt --vars, e.g. "{as_of_date: '2026-06-30'}"),
 CUSTSEG_EXPORT_DIR (default warehouse/export) and CUSTSEG_GX_DIR (default warehouse/gx).
 The manifest is parsed on first load when target/dagster-<target>/manifest.json is missing
 (`dagster-dbt project prepare-and-package` does the same ahead of a deployment).
@@ -209,10 +209,6 @@ CHECK_SPECS = _checkpoint_specs() if TARGET in CHECKPOINT_TARGETS else []
 SIZE_TABLES = set(yaml.safe_load(EXPECTATIONS.read_text()).get("size_changes") or {})
 
 
-def _dbt_schema() -> str | None:
-    return os.environ.get("DBT_SCHEMA") or None
-
-
 def _gx_dir() -> Path:
     path = Path(os.environ.get("CUSTSEG_GX_DIR") or PROJECT_DIR / "warehouse" / "gx")
     path.mkdir(parents=True, exist_ok=True)
@@ -246,7 +242,6 @@ def gx_checkpoint(context: dg.AssetCheckExecutionContext):
             database=duckdb_path() if TARGET == "duckdb" else None,
             spec_path=spec_path,
             gx_dir=gx_dir,
-            schema=_dbt_schema(),
             target=TARGET,
         )
     if not with_sizes:
@@ -292,7 +287,6 @@ def segment_export(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         out_dir=out_dir,
         target=TARGET,
         database=duckdb_path() if TARGET == "duckdb" else None,
-        schema=_dbt_schema(),
     )
     context.log.info(summary.line())
     return dg.MaterializeResult(
