@@ -42,6 +42,16 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
 
 
+def _add_check_contract(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check-contract",
+        help="check the raw tables against the contract before building: tables, columns, types, reject reasons",
+    )
+    p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
+    p.add_argument("--schema", default="raw", help="schema of the raw tables (var raw_schema)")
+    p.add_argument("--vars", default=None, help='dbt --vars of your build, e.g. "{reporting_currency: USD}"')
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="custseg", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -49,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_load(sub)
     _add_validate(sub)
     _add_export(sub)
+    _add_check_contract(sub)
     from custseg import clv_cli
 
     clv_cli.add_clv(sub)
@@ -87,6 +98,11 @@ def _run(args: argparse.Namespace) -> int:
         target = args.target or os.environ.get("DBT_TARGET", "duckdb")
         summary = export_segments(out_dir=args.out, target=target, database=args.database)
         print(summary.line())
+    elif args.command == "check-contract":
+        from custseg.contract import check
+        from custseg.load import duckdb_path
+
+        return check(args.database or duckdb_path(), schema=args.schema, dbt_vars=args.vars)
     elif args.command == "validate":
         from custseg import validate
         from custseg.load import duckdb_path

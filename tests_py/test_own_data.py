@@ -6,6 +6,7 @@ the build when a table's rows are mostly rejected."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -155,3 +156,41 @@ def test_quarantine_guard_fails_the_build(tmp_path: Path) -> None:
     assert _statuses(results)["quarantine_rate_error"] == "fail", proc.stdout[-3000:]
     assert f"crm_contacts: 100% rejected (invalid_timestamp {N_CONTACTS})" in proc.stdout, proc.stdout[-3000:]
     assert "shop_orders: 100% rejected (orphan_foreign_key" in proc.stdout
+
+
+def test_check_contract_before_building(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """`custseg check-contract`: first a missing required column (the structure check says what to
+    add; nothing is built), then the fixed tables with their reject reasons (the staging layer
+    run into scratch schemas, which are dropped again)."""
+    from custseg.cli import main
+
+    raw = tmp_path / "raw"
+    write_minimal(raw, [EMAILS[_kind(i)] for i in range(N_CONTACTS)])
+    database = tmp_path / "warehouse.duckdb"
+    env = dbt_env(tmp_path)
+    orders = pq.read_table(raw / "shop_orders").drop_columns(["currency"])
+    pq.write_table(orders, raw / "shop_orders" / "part-0.parquet")
+    load_duckdb(raw, path=database)
+    assert main(["check-contract", "--database", str(database)]) == 1
+    out = capsys.readouterr().out
+    assert "raw.shop_orders: 48 rows" in out and "FIX: add the required columns currency (text)" in out
+    assert "optional, missing (staged as null): account_id, first_name" in out
+    assert "Rows per reject reason" not in out
+
+    write_minimal(raw, [EMAILS[_kind(i)] for i in range(N_CONTACTS)])
+    load_duckdb(raw, path=database)
+    for name in ("DBT_TARGET_PATH", "DBT_LOG_PATH"):
+        os.environ[name] = env[name]
+    try:
+        variables = f"{{as_of_date: '{AS_OF}', raw_tables_allowed_empty: {EMPTY_ALLOWED}}}"
+        assert main(["check-contract", "--database", str(database), "--vars", variables]) == 0
+    finally:
+        for name in ("DBT_TARGET_PATH", "DBT_LOG_PATH"):
+            os.environ.pop(name)
+    out = capsys.readouterr().out
+    assert "crm_contacts: 24 rows, 6 would be rejected (25%)" in out
+    assert "  invalid_email 6 - one '@'" in out
+    assert "shop_orders: 48 rows, 12 would be rejected (25%)" in out
+    with connect_duckdb(database, read_only=True) as con:
+        schemas = {r[0] for r in con.execute("select schema_name from information_schema.schemata").fetchall()}
+    assert not {s for s in schemas if s.startswith("contract_check_")}, schemas
