@@ -54,10 +54,22 @@ def _add_erase(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--schema", default="raw", help="raw schema (dbt var raw_schema)")
 
 
+def _add_check_contract(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check-contract",
+        help="check the raw tables against the contract before building: tables, columns, types, reject reasons",
+    )
+    p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
+    p.add_argument("--schema", default="raw", help="schema of the raw tables (var raw_schema)")
+    p.add_argument("--vars", default=None, help='dbt --vars of your build, e.g. "{reporting_currency: USD}"')
+
+
 def _add_publish(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("publish", help="copy the BI schemas (marts, segments) to bi.duckdb for readers, atomically")
     p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
     p.add_argument("--out", type=Path, default=None, help="published file (default: bi.duckdb beside the warehouse)")
+
+
 def _add_history(sub: argparse._SubParsersAction) -> None:
     from custseg.clv_cli import TARGETS, _date
 
@@ -85,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_load(sub)
     _add_validate(sub)
     _add_export(sub)
+    _add_check_contract(sub)
     _add_publish(sub)
     _add_history(sub)
     _add_report(sub)
@@ -127,6 +140,11 @@ def _run(args: argparse.Namespace) -> int:
         target = args.target or os.environ.get("DBT_TARGET", "duckdb")
         summary = export_segments(out_dir=args.out, target=target, database=args.database)
         print(summary.line())
+    elif args.command == "check-contract":
+        from custseg.contract import check
+        from custseg.load import duckdb_path
+
+        return check(args.database or duckdb_path(), schema=args.schema, dbt_vars=args.vars)
     elif args.command == "publish":
         from custseg.load import duckdb_path
         from custseg.publish import default_path, publish_bi

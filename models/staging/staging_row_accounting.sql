@@ -29,8 +29,18 @@ with
                 select count(*) from {{ ref(staging_model ~ '_rejected') }}
                 where reject_reason = 'duplicate'
             ) as duplicate_rows,
+            {%- set erasure_specs = [] %}
+            {%- for column in erasure_raw_columns(table_name).values() %}
+                {%- do erasure_specs.append({'name': column}) %}
+            {%- endfor %}
             (
-                select count(*) from {{ source(source_name, table_name) }}
+                select count(*) from (
+                    {%- if table_name == 'events' or not erasure_specs %}
+                        select * from {{ source(source_name, table_name) }}
+                    {%- else %}
+                        {{ staging_source_select(source_name, table_name, erasure_specs) }}
+                    {%- endif %}
+                ) as raw_rows
                 where {{ erasure_is_erased(erasure_raw_columns(table_name)) }}
             ) as erased_rows
     ),

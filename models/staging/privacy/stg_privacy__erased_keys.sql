@@ -3,7 +3,9 @@
     (macros/erasure.sql; anonymous ids: stg_privacy__erased_anonymous_ids).
     A request names a contact id and/or an email. The person is:
       contact ids  the requested ids, and every CRM contact whose email is an erased email;
-      emails       the requested emails, and the emails of the requested contact ids' rows;
+      emails       the requested emails, and the emails of the requested contact ids' rows
+                   (except a placeholder email shared by var
+                   identity_placeholder_email_min_contacts contacts or more);
       order ids    the orders of an erased contact id (their lines carry no contact).
     Matching uses the normalisation of staging: ids trimmed, emails trimmed and
     lower-cased; raw rows are read whatever their validity, so quarantined rows go too.
@@ -17,13 +19,27 @@ with requests as (
 
 contacts as (
 
-    select * from {{ source('crm', 'crm_contacts') }}
+    {{ staging_source_select('crm', 'crm_contacts', [{'name': 'contact_id'}, {'name': 'email'}]) }}
 
 ),
 
 orders as (
 
-    select * from {{ source('shop', 'shop_orders') }}
+    {{ staging_source_select('shop', 'shop_orders', [{'name': 'order_id'}, {'name': 'contact_id'}]) }}
+
+),
+
+-- emails of many contacts (an export's placeholder, as int_contacts__identity finds them):
+-- erasing one of those contacts by id does not erase the others through it
+placeholder_emails as (
+
+    select {{ erasure_normalized_email('email') }} as email
+    from contacts
+    where {{ erasure_normalized_email('email') }} is not null
+    group by {{ erasure_normalized_email('email') }}
+    having
+        count(distinct {{ erasure_normalized_id('contact_id') }})
+        >= {{ var('identity_placeholder_email_min_contacts', 10) }}
 
 ),
 
@@ -51,7 +67,11 @@ erased_emails as (
     from contacts
     inner join requested_contact_ids
         on {{ erasure_normalized_id('contacts.contact_id') }} = requested_contact_ids.contact_id
-    where {{ erasure_normalized_email('contacts.email') }} is not null
+    where
+        {{ erasure_normalized_email('contacts.email') }} is not null
+        and {{ erasure_normalized_email('contacts.email') }} not in (
+            select placeholder_emails.email from placeholder_emails
+        )
 
 ),
 
