@@ -19,13 +19,17 @@ with requests as (
 
 contacts as (
 
-    {{ staging_source_select('crm', 'crm_contacts', [{'name': 'contact_id'}, {'name': 'email'}]) }}
+    {{ staging_source_select(
+        'crm', 'crm_contacts', [{'name': 'contact_id'}, {'name': 'email'}]
+    ) }}
 
 ),
 
 orders as (
 
-    {{ staging_source_select('shop', 'shop_orders', [{'name': 'order_id'}, {'name': 'contact_id'}]) }}
+    {{ staging_source_select(
+        'shop', 'shop_orders', [{'name': 'order_id'}, {'name': 'contact_id'}]
+    ) }}
 
 ),
 
