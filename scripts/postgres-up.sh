@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start a throw-away local PostgreSQL server for the project (127.0.0.1, $PGPORT or 5432),
-# installing it with apt when missing, and create the $PGDATABASE database.
+# installing it with apt when missing, create the $PGDATABASE database and the readers' roles
+# (scripts/postgres-roles.sql).
 # Idempotent: a server already answering on the port is reused. Stop it with scripts/postgres-down.sh.
 set -euo pipefail
 PGPORT="${PGPORT:-5432}"
@@ -31,3 +32,4 @@ fi
 if ! psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -tAc "select 1 from pg_database where datname = '$PGDATABASE'" | grep -q 1; then
     psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -qc "create database \"$PGDATABASE\""
 fi
+psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d "$PGDATABASE" -qf "$(dirname "$0")/postgres-roles.sql"
