@@ -81,24 +81,26 @@ def test_bi_layers_hold_no_direct_identifiers(built: dict) -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_segment_reasons_show_only_bi_layer_columns(built: dict) -> None:
-    """A reason's evidence labels are columns of the profile the segment reads (the BI layer
-    checked above), none classified direct, and no exact age, income or city appears."""
+def test_segment_reasons_show_no_personal_values(built: dict) -> None:
+    """A reason's evidence labels name no column classified direct anywhere in the project, no
+    direct identifier by name, no exact age, income or household size and no city: reasons
+    show bands and rules (docs/segments.md)."""
     manifest = _manifest(built)
-    profiles = {
-        node["name"]: {name.lower(): pii._pii_of(column) for name, column in node["columns"].items()}
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["name"] in ("contact_profile", "account_profile")
+    direct = {
+        name.lower()
+        for node in [*manifest["nodes"].values(), *manifest["sources"].values()]
+        for name, column in (node.get("columns") or {}).items()
+        if pii._pii_of(column) == "direct"
     }
-    entity_profile = {"contact": "contact_profile", "account": "account_profile"}
     with connect_duckdb(built["db"], read_only=True) as con:
-        rows = con.execute("select distinct entity_type, segment_id, reason from segment_membership").fetchall()
-    assert rows
+        rows = con.execute("select distinct segment_id, reason from segment_membership").fetchall()
+    assert len({segment_id for segment_id, _ in rows}) > 40
     problems = set()
-    for entity_type, segment_id, reason in rows:
-        columns = profiles[entity_profile[entity_type]]
+    for segment_id, reason in rows:
         for label in re.findall(r"(?:^|; )([a-z_0-9]+) = ", reason):
-            if label not in columns or columns[label] == "direct" or label in ("age", "city", "household_size"):
+            kind = pii.kind_by_name(label)
+            exact = kind in pii.EXACT_QUASI_KINDS and not label.endswith("_band")
+            if label in direct or kind in pii.DIRECT_KINDS or exact or kind == "city":
                 problems.add(f"{segment_id}: {label}")
     assert not problems, sorted(problems)
 
