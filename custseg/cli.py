@@ -42,6 +42,42 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
 
 
+def _add_check_contract(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check-contract",
+        help="check the raw tables against the contract before building: tables, columns, types, reject reasons",
+    )
+    p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
+    p.add_argument("--schema", default="raw", help="schema of the raw tables (var raw_schema)")
+    p.add_argument("--vars", default=None, help='dbt --vars of your build, e.g. "{reporting_currency: USD}"')
+
+
+def _add_publish(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("publish", help="copy the BI schemas (marts, segments) to bi.duckdb for readers, atomically")
+    p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
+    p.add_argument("--out", type=Path, default=None, help="published file (default: bi.duckdb beside the warehouse)")
+
+
+def _add_history(sub: argparse._SubParsersAction) -> None:
+    from custseg.clv_cli import TARGETS, _date
+
+    p = sub.add_parser(
+        "history",
+        help="backfill the segment logs for earlier as-of dates, then rebuild the final as-of date",
+    )
+    p.add_argument("--as-of", type=_date, required=True, help="final as-of date (YYYY-MM-DD), built last")
+    p.add_argument("--periods", type=int, default=12, help="earlier as-of dates to backfill (default 12)")
+    p.add_argument("--every-days", type=int, default=7, help="days between backfilled dates (default 7)")
+    p.add_argument("--target", choices=TARGETS, default=None, help="defaults to $DBT_TARGET, else duckdb")
+    p.add_argument("--vars", default=None, help="further dbt --vars (the as-of date is set per run)")
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="write the offline HTML dashboard of segments, CLV and data quality")
+    p.add_argument("--out", type=Path, required=True, help="folder for report.html")
+    p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="custseg", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -49,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     _add_load(sub)
     _add_validate(sub)
     _add_export(sub)
+    _add_check_contract(sub)
+    _add_publish(sub)
+    _add_history(sub)
+    _add_report(sub)
     from custseg import clv_cli
 
     clv_cli.add_clv(sub)
@@ -87,6 +127,32 @@ def _run(args: argparse.Namespace) -> int:
         target = args.target or os.environ.get("DBT_TARGET", "duckdb")
         summary = export_segments(out_dir=args.out, target=target, database=args.database)
         print(summary.line())
+    elif args.command == "check-contract":
+        from custseg.contract import check
+        from custseg.load import duckdb_path
+
+        return check(args.database or duckdb_path(), schema=args.schema, dbt_vars=args.vars)
+    elif args.command == "publish":
+        from custseg.load import duckdb_path
+        from custseg.publish import default_path, publish_bi
+
+        database = args.database or duckdb_path()
+        out = args.out or default_path(database)
+        rows = publish_bi(database, out)
+        print(f"published {len(rows)} tables ({sum(rows.values()):,} rows) to {out}")
+    elif args.command == "history":
+        import yaml
+
+        from custseg.history import backfill
+
+        extra = (yaml.safe_load(args.vars) or {}) if args.vars else {}
+        return backfill(args.as_of, args.periods, args.every_days, target=args.target, extra_vars=extra)
+    elif args.command == "report":
+        from custseg.load import duckdb_path
+        from custseg.report import write_report
+
+        result = write_report(args.out, args.database or duckdb_path())
+        print(result.line())
     elif args.command == "validate":
         from custseg import validate
         from custseg.load import duckdb_path

@@ -842,6 +842,101 @@ def summarise_transactions(transactions: pd.DataFrame, as_of_date: str | date, t
     return out.reset_index()[columns]
 
 
+def transactions_from_orders(orders: pd.DataFrame) -> pd.DataFrame:
+    """Transaction days (the int_orders__clv_transactions rules, without its as-of cutoff) from
+    int_orders__net_revenue, which keeps every staged order: orders of a contact that are neither
+    refunded nor cancelled, whatever their amount, merged per contact and day (value = the sum
+    of their net revenue). Lets `clv calibrate` see orders after the warehouse's as-of date."""
+    kept = orders[
+        orders["contact_id"].notna() & ~orders["is_refunded"].astype(bool) & ~orders["is_cancelled"].astype(bool)
+    ]
+    kept = kept.assign(
+        transaction_date=pd.to_datetime(kept["order_date"]),
+        transaction_value=pd.to_numeric(kept["net_revenue_reporting"]).astype(float),
+    )
+    days = kept.groupby(["contact_id", "transaction_date"], as_index=False)["transaction_value"].sum()
+    return days.sort_values(["contact_id", "transaction_date"]).reset_index(drop=True)
+
+
+def bgnbd_unconditional_purchases(params: tuple[float, float, float, float], t) -> np.ndarray:
+    """E[X(t)]: expected repeat transactions of a new customer in (0, t] under BG/NBD,
+    (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))] (Fader, Hardie & Lee
+    2005, eq. 7), 0 for t <= 0."""
+    r, alpha, a, b = params
+    t = np.maximum(np.asarray(t, float), 0.0)
+    z = t / (alpha + t)
+    value = (a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1.0, z))
+    return np.where(t > 0, value, 0.0)
+
+
+def weekly_tracking(
+    transactions: pd.DataFrame,
+    parameters: pd.DataFrame,
+    split_date: str | date,
+    end_date: str | date,
+    time_unit_days: float,
+) -> pd.DataFrame:
+    """The cohort's weekly repeat transactions, actual and predicted (the tracking plot of Fader,
+    Hardie & Lee 2005): the cohort is every customer whose first transaction is on or before
+    split_date; week 1 starts on the cohort's first transaction day. predicted = sum over the
+    cohort of E[X(end of week - first day)] - E[X(start of week - first day)] under the fitted
+    BG/NBD (unconditional: the same curve in calibration and holdout weeks). Columns: week,
+    week_start, week_end, period (calibration / holdout), actual, predicted, cumulative_actual,
+    cumulative_predicted."""
+    row = parameters.iloc[0]
+    split, end = pd.Timestamp(split_date), pd.Timestamp(end_date)
+    tx = transactions.assign(transaction_date=pd.to_datetime(transactions["transaction_date"]))
+    first = tx.groupby("contact_id")["transaction_date"].min()
+    cohort = first[first <= split]
+    tx = tx[tx["contact_id"].isin(cohort.index) & (tx["transaction_date"] <= end)]
+    repeat = tx[tx["transaction_date"] > tx["contact_id"].map(first)]
+    start = cohort.min()
+    weeks = int(np.ceil(((end - start).days + 1) / 7))
+    births = cohort.value_counts()  # customers per first day
+    params = (row["r"], row["alpha"], row["a"], row["b"])
+    out = []
+    for week in range(1, weeks + 1):
+        week_start = start + pd.Timedelta(days=7 * (week - 1))
+        week_end = min(week_start + pd.Timedelta(days=6), end)
+        actual = int(((repeat["transaction_date"] >= week_start) & (repeat["transaction_date"] <= week_end)).sum())
+        # repeat transactions happen after the first day: time since birth at each day's end
+        upper = ((week_end - births.index).days.to_numpy(float)) / time_unit_days
+        lower = ((week_start - births.index).days.to_numpy(float) - 1) / time_unit_days
+        predicted = float(
+            np.sum(
+                births.to_numpy()
+                * (bgnbd_unconditional_purchases(params, upper) - bgnbd_unconditional_purchases(params, lower))
+            )
+        )
+        out.append(
+            {
+                "week": week,
+                "week_start": week_start.date(),
+                "week_end": week_end.date(),
+                "period": "calibration" if week_end <= split else "holdout",
+                "actual": actual,
+                "predicted": predicted,
+            }
+        )
+    frame = pd.DataFrame(out)
+    frame["cumulative_actual"] = frame["actual"].cumsum()
+    frame["cumulative_predicted"] = frame["predicted"].cumsum()
+    return frame
+
+
+def tracking_report(tracking: pd.DataFrame) -> str:
+    lines = [
+        "weekly repeat transactions of the cohort (BG/NBD, unconditional): week, start, period, "
+        "actual, predicted, cumulative actual, cumulative predicted"
+    ]
+    for row in tracking.itertuples():
+        lines.append(
+            f"  {row.week:3d} {row.week_start} {row.period:<11} {row.actual:6d} {row.predicted:9.1f} "
+            f"{row.cumulative_actual:8d} {row.cumulative_predicted:10.1f}"
+        )
+    return "\n".join(lines)
+
+
 def calibrate(
     transactions: pd.DataFrame,
     split_date: str | date,

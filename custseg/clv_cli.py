@@ -70,15 +70,18 @@ def run_clv(args: argparse.Namespace) -> int:
                 )
             print(f"scoring model: {row['clv_model']} ({row['selection_reason']})")
         return 0
-    transactions = clv_io.read_model(target, clv_io.TRANSACTIONS_MODEL)
+    # every staged order, not only those before the warehouse's as-of date: the holdout after it
+    orders = clv_io.read_model(target, clv_io.ORDERS_MODEL)
+    transactions = clv.transactions_from_orders(orders)
     if transactions.empty:
-        raise ValueError("no transactions in int_orders__clv_transactions: nothing to calibrate")
-    transactions["transaction_value"] = pd.to_numeric(transactions["transaction_value"]).astype(float)
+        raise ValueError(f"no transactions in {clv_io.ORDERS_MODEL}: nothing to calibrate")
     end = args.end_date or str(pd.to_datetime(transactions["transaction_date"]).max().date())
     unit = args.time_unit_days or float(clv_io.project_vars()["clv_time_unit_days"])
     parameters, per_customer = clv.calibrate(transactions, args.split_date, end, unit, clv_io.minimum_data_from_vars())
     print(f"calibration: up to {args.split_date}; holdout: after it up to {end}; time unit {unit:g} days")
     print(clv.calibration_report(parameters, per_customer))
+    if parameters.iloc[0]["status"] == clv.STATUS_FITTED:
+        print(clv.tracking_report(clv.weekly_tracking(transactions, parameters, args.split_date, end, unit)))
     if args.per_customer:
         per_customer.to_csv(args.per_customer, index=False)
         print(f"per-customer comparison written to {args.per_customer}")

@@ -22,6 +22,7 @@ from custseg.clv import MODEL_BGNBD, PARAMETER_COLUMNS, MinimumData, fit_paramet
 FIT_TABLE = "clv_parameters_fit"
 SUMMARY_MODEL = "int_contacts__clv_summary"
 TRANSACTIONS_MODEL = "int_orders__clv_transactions"
+ORDERS_MODEL = "int_orders__net_revenue"
 
 # Column types of clv_parameters_fit (ANSI names understood by DuckDB and PostgreSQL).
 FIT_TABLE_TYPES = {

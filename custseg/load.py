@@ -1,6 +1,7 @@
 """Put the raw Parquet files into the raw schema of a dbt target.
 
-DuckDB reads the files in place (one view per table, no copy). Other engines get
+DuckDB reads the files in place (one view per table, no copy; files are matched by column
+name, so an export may leave out optional columns in some files). Other engines get
 real tables with the same names and columns. Connection settings come from the
 same environment variables as `profiles.yml`.
 """
@@ -70,7 +71,10 @@ def load_duckdb(data_dir: Path, schema: str = "raw", path: Path | None = None) -
         for table in RAW_TABLES:
             files = _table_files(data_dir, table).replace("'", "''")
             try:
-                con.execute(f'create or replace view "{schema}"."{table}" as select * from read_parquet(\'{files}\')')
+                con.execute(
+                    f'create or replace view "{schema}"."{table}" as '
+                    f"select * from read_parquet('{files}', union_by_name = true)"
+                )
                 counts[table] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
             except duckdb.Error as error:
                 bad = unreadable_parquet(sorted((data_dir / table).glob("*.parquet")))

@@ -32,14 +32,52 @@
     end
 {%- endmacro %}
 
-{#- Sum of the discount factors (1 + rate)^-m for m = 1..months (annuity factor),
-    evaluated at compile time from var('clv_monthly_discount_rate') and var('clv_horizon_months'). -#}
+{#- The CLV horizon, var('clv_horizon'): a count and a unit, e.g. '12 months', '39 weeks',
+    '90 days' or '8.97 months' (a decimal count is honoured, never truncated; days, weeks and
+    months, singular or plural). Returns {days, steps, step_days}: the horizon in days, the
+    number of monthly steps that cover it (ceil(days / (365.25/12))) and the month length in
+    days. Each step ends one month after the previous one, the last one at the horizon (a
+    partial month when the count is not a whole number of months). Anything else is a
+    compiler error naming the var. -#}
+{% macro clv_horizon() -%}
+    {%- set text = var('clv_horizon') | string | trim | lower -%}
+    {%- set match = modules.re.match('^([0-9]+([.][0-9]+)?) *(day|week|month)s?$', text) -%}
+    {%- if match is none -%}
+        {{ exceptions.raise_compiler_error(
+            "var clv_horizon must be a positive count and a unit (days, weeks or months), "
+            ~ "e.g. '12 months', '39 weeks', '8.97 months'; got '" ~ var('clv_horizon') ~ "'"
+        ) }}
+    {%- endif -%}
+    {%- set count = match.group(1) | float -%}
+    {%- set days_per_month = 365.25 / 12 -%}
+    {%- set days = count * {'day': 1.0, 'week': 7.0, 'month': days_per_month}[match.group(3)] -%}
+    {%- if days <= 0 -%}
+        {{ exceptions.raise_compiler_error("var clv_horizon must be longer than 0, got '" ~ text ~ "'") }}
+    {%- endif -%}
+    {%- set ns = namespace(steps=(days / days_per_month) | round(0, 'floor') | int) -%}
+    {%- if ns.steps * days_per_month < days - 1e-9 -%}
+        {%- set ns.steps = ns.steps + 1 -%}
+    {%- endif -%}
+    {{ return({'days': days, 'steps': ns.steps, 'step_days': days_per_month}) }}
+{%- endmacro %}
+
+{#- Months from the as-of date to the end of monthly step n of the horizon (the last step ends
+    at the horizon itself): the exponent of the step's discount factor. -#}
+{% macro clv_step_months(step) -%}
+    {%- set horizon = clv_horizon() -%}
+    {{ return([step * horizon['step_days'], horizon['days']] | min / horizon['step_days']) }}
+{%- endmacro %}
+
+{#- Sum of the discount factors (1 + rate)^-m over the horizon's monthly steps, each weighted
+    by its share of a month (annuity factor of a run rate per month), evaluated at compile time
+    from var('clv_monthly_discount_rate') and var('clv_horizon'). -#}
 {% macro clv_annuity_factor() -%}
     {%- set rate = var('clv_monthly_discount_rate') | float -%}
-    {%- set months = var('clv_horizon_months') | int -%}
-    {%- set ns = namespace(total=0.0) -%}
-    {%- for month in range(1, months + 1) -%}
-        {%- set ns.total = ns.total + (1.0 + rate) ** (-month) -%}
+    {%- set ns = namespace(total=0.0, previous=0.0) -%}
+    {%- for step in range(1, clv_horizon()['steps'] + 1) -%}
+        {%- set months = clv_step_months(step) -%}
+        {%- set ns.total = ns.total + (months - ns.previous) * (1.0 + rate) ** (-months) -%}
+        {%- set ns.previous = months -%}
     {%- endfor -%}
     {{ return(ns.total) }}
 {%- endmacro %}
@@ -102,9 +140,9 @@ fitted as (
     the formulas and docs/clv.md for the precision. -#}
 {% macro clv_purchase_curve_ctes() -%}
 {%- set time_unit_days = var('clv_time_unit_days') -%}
-{%- set horizon_months = var('clv_horizon_months') | int -%}
+{%- set horizon = clv_horizon() -%}
+{%- set horizon_months = horizon['steps'] -%}
 {%- set max_terms = var('clv_hyp2f1_max_terms') | int -%}
-{%- set days_per_month = 365.25 / 12 -%}
 integers as (
 
     {{ clv_integers([max_terms, horizon_months] | max) }}
@@ -113,10 +151,14 @@ integers as (
 
 months as (
 
+    {#- monthly steps; the last one ends at the horizon (a partial month for e.g. 8.97 months
+        or 39 weeks) -#}
     select
         n as month_number,
-        cast(n as {{ type_double() }}) * {{ days_per_month }} / {{ time_unit_days }}
-            as horizon_time
+        case
+            when n = {{ horizon_months }} then {{ horizon['days'] }}
+            else cast(n as {{ type_double() }}) * {{ horizon['step_days'] }}
+        end / {{ time_unit_days }} as horizon_time
     from integers
     where n between 1 and {{ horizon_months }}
 
@@ -232,7 +274,14 @@ pair_purchases as (
         ) as horizon_purchases,
         sum(
             purchases_in_month
-            / power(1 + {{ var('clv_monthly_discount_rate') }}, month_number)
+            / power(
+                1 + {{ var('clv_monthly_discount_rate') }},
+                case
+                    when month_number = {{ horizon_months }}
+                        then {{ clv_step_months(horizon_months) }}
+                    else month_number
+                end
+            )
         ) as discounted_purchases
     from monthly_purchases
     group by

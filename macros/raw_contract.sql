@@ -1,8 +1,9 @@
 {#- Schema drift stops the run before any model runs (on-run-start).
 
     For every source table that a selected node reads directly (staging models, tests on
-    sources), the raw relation must exist, hold every column its sources YAML declares, each
-    of the declared `data_type` (compared by family, so `varchar`, `text`, `character
+    sources), the raw relation must exist, hold every required column its sources YAML
+    declares (a column with `config: {meta: {optional: true}}` may be missing: staging fills
+    it with nulls, macros/staging_columns.sql), each column it has of the declared `data_type` (compared by family, so `varchar`, `text`, `character
     varying` and `string` are all text on their engines), and at least one row. Every problem
     is listed in one compiler error naming the table, the column, its type and the expected
     type. Extra columns are allowed.
@@ -54,7 +55,11 @@
             {% for column_name, column in source_node.columns.items() %}
                 {% set expected = column.data_type %}
                 {% set found = actual.get(column_name | lower) %}
-                {% if found is none %}
+                {% set column_meta = column.get('meta') or {} %}
+                {% do column_meta.update((column.get('config') or {}).get('meta') or {}) %}
+                {% if found is none and column_meta.get('optional') %}
+                    {# an optional column the export does not have: filled with nulls #}
+                {% elif found is none %}
                     {% do problems.append(
                         name ~ ': column ' ~ column_name ~ ' is missing (expected type ' ~ (expected or 'any') ~ ')'
                     ) %}

@@ -9,6 +9,8 @@
                  currency | country | timestamp | date
       as         name of the typed column (default: name)
       required   blank raw text -> missing_required_field
+      required_unless  blank raw text while another spec's raw text (named here) is blank
+                 too -> missing_required_field (e.g. unit_price unless line_amount)
       case       lower | upper (text, category); snake: true also turns spaces into '_'
       aliases    category: {received: normalised} applied after normalising
       default    category: the value of a blank one
@@ -45,6 +47,59 @@
 
 {% macro staging_spec_alias(spec) -%}
     {{ return(spec.get('as', spec['name'])) }}
+{%- endmacro %}
+
+{#- `select ... from source(source_name, table_name)`: every spec's column and _loaded_at,
+    a column the raw table does not have filled with a typed null (text, as every raw column
+    arrives), so that a user's export without an optional column stages instead of failing
+    with a binder error (the raw contract, macros/raw_contract.sql, stops the run first when
+    a required column is missing). Extra columns of the table are not read. The columns are
+    those of the raw relation the source points to (unit-test fixtures are built with the
+    same columns); when it cannot be read (parse time, no raw table) it is `select *`. -#}
+{% macro staging_source_select(source_name, table_name, specs) -%}
+    {%- set present = [] -%}
+    {%- if execute -%}
+        {%- set raw = raw_source_relation(source_name, table_name) -%}
+        {%- if raw is not none -%}
+            {%- for column in adapter.get_columns_in_relation(raw) -%}
+                {%- do present.append(column.name | lower) -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if not present %}
+    select * from {{ source(source_name, table_name) }}
+    {%- else %}
+    select
+        {%- for spec in specs %}
+            {%- if spec['name'] | lower in present %}
+        {{ spec['name'] }},
+            {%- else %}
+        cast(null as {{ dbt.type_string() }}) as {{ spec['name'] }},
+            {%- endif %}
+        {%- endfor %}
+        _loaded_at
+    from {{ source(source_name, table_name) }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- The raw relation a source table points to, or none when it does not exist. From the
+    graph's source node; in a unit test (whose graph has no sources) from the same vars the
+    sources YAML reads (<table>_database, <table>_schema, <table>_identifier). -#}
+{% macro raw_source_relation(source_name, table_name) -%}
+    {%- set sources = graph.get('sources') if graph is mapping else none -%}
+    {%- if sources -%}
+        {%- for node in sources.values()
+            if node.source_name == source_name and node.name == table_name -%}
+            {{ return(adapter.get_relation(
+                database=node.database, schema=node.schema, identifier=node.identifier
+            )) }}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(adapter.get_relation(
+        database=raw_table_database(table_name),
+        schema=raw_table_schema(table_name),
+        identifier=raw_table_identifier(table_name),
+    )) }}
 {%- endmacro %}
 
 {#- raw_<name> for every spec, then _loaded_at. -#}
@@ -162,6 +217,11 @@
     {%- set conditions = [] -%}
     {%- if reason == 'missing_required_field' and spec.get('required') -%}
         {%- do conditions.append(staging_blank_to_null('raw_' ~ spec['name']) ~ ' is null') -%}
+    {%- elif reason == 'missing_required_field' and spec.get('required_unless') -%}
+        {%- do conditions.append(
+            staging_blank_to_null('raw_' ~ spec['name']) ~ ' is null and '
+            ~ staging_blank_to_null('raw_' ~ spec['required_unless']) ~ ' is null'
+        ) -%}
     {%- elif reason == 'invalid_id' and type == 'id' -%}
         {%- do conditions.append(column ~ ' is not null and not ' ~ staging_is_valid_id(column)) -%}
     {%- elif reason == 'invalid_email' and type == 'email' -%}

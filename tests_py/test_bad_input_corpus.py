@@ -101,7 +101,13 @@ def build_corpus(data: Path) -> list[dict]:
     assert all(n == 1 for n in keys.values()), f"corpus markers are not unique: {keys.most_common(3)}"
     for table, rows in by_table.items():
         if rows:
-            pq.write_table(pa.Table.from_pylist(rows, schema=schema_for(table)), data / table / "corpus.parquet")
+            # optional contract columns the sample does not carry (order_amount, line_amount):
+            # text, null in the sample's files (the loader reads the files by column name)
+            schema = schema_for(table)
+            extra = sorted({c for r in rows for c in r} - set(schema.names))
+            for column in extra:
+                schema = schema.append(pa.field(column, pa.string()))
+            pq.write_table(pa.Table.from_pylist(rows, schema=schema), data / table / "corpus.parquet")
     return records
 
 

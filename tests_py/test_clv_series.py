@@ -119,7 +119,7 @@ def test_sql_series_matches_scipy(tmp_path: Path, name: str) -> None:
     env = dbt_env(tmp_path)
     _write_inputs(Path(env["DBT_DUCKDB_PATH"]), params, grid)
     dbt_vars = (
-        f"{{as_of_date: '{AS_OF}', clv_time_unit_days: {UNIT_DAYS}, clv_horizon_months: {HORIZON_MONTHS}, "
+        f"{{as_of_date: '{AS_OF}', clv_time_unit_days: {UNIT_DAYS}, clv_horizon: '{HORIZON_MONTHS} months', "
         "clv_publish_purchase_curves: true}"
     )
     run_dbt(["run", "-s", "clv_purchase_curves", "contact_clv", "--vars", dbt_vars], env)
@@ -158,7 +158,7 @@ def test_pareto_nbd_scores_match_python_and_lifetimes(tmp_path: Path, name: str)
     env = dbt_env(tmp_path)
     _write_inputs(Path(env["DBT_DUCKDB_PATH"]), params, grid, model="pareto_nbd")
     dbt_vars = (
-        f"{{as_of_date: '{AS_OF}', clv_time_unit_days: {UNIT_DAYS}, clv_horizon_months: {HORIZON_MONTHS}, "
+        f"{{as_of_date: '{AS_OF}', clv_time_unit_days: {UNIT_DAYS}, clv_horizon: '{HORIZON_MONTHS} months', "
         "clv_publish_purchase_curves: true}"
     )
     run_dbt(["run", "-s", "clv_purchase_curves", "contact_clv", "--vars", dbt_vars], env)

@@ -19,10 +19,10 @@ identities as (
 canonical_by_email as (
 
     select
-        email_normalized,
+        merge_email as email_normalized,
         canonical_contact_id
     from identities
-    where is_canonical and email_normalized is not null
+    where is_canonical and merge_email is not null
 
 ),
 

@@ -1,5 +1,6 @@
 {#- Net revenue per order in the reporting currency. Amounts are the sums of the
-    order's staged lines (already converted by staging). Rule: a refunded or cancelled
+    order's staged lines (already converted by staging); an order without staged lines takes
+    its order_amount (an export of order totals; gross = net, no discount), else 0. Rule: a refunded or cancelled
     order earns nothing (net_revenue_reporting = 0) but keeps its line amounts for
     reference; an order counts as a purchase when it is neither refunded nor cancelled
     and its net amount is > 0. All orders are kept: marts filter by the as-of cutoff. -#}
@@ -52,9 +53,18 @@ joined as (
 
         -- amounts (reporting currency)
         coalesce(line_totals.line_count, 0) as line_count,
-        coalesce(line_totals.gross_amount_reporting, 0) as gross_amount_reporting,
+        case
+            when line_totals.order_id is not null then 'lines'
+            when orders.order_amount_reporting is not null then 'order_amount'
+            else 'none'
+        end as amount_source,
+        coalesce(
+            line_totals.gross_amount_reporting, orders.order_amount_reporting, 0
+        ) as gross_amount_reporting,
         coalesce(line_totals.discount_amount_reporting, 0) as discount_amount_reporting,
-        coalesce(line_totals.net_amount_reporting, 0) as net_amount_reporting
+        coalesce(
+            line_totals.net_amount_reporting, orders.order_amount_reporting, 0
+        ) as net_amount_reporting
 
     from orders
     left join line_totals

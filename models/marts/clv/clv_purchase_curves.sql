@@ -2,8 +2,8 @@
     int_contacts__clv_summary, under the clv_parameters fit of the as-of date and its purchase
     model (no rows when there is no usable fit). contact_clv multiplies by P(alive).
     Pareto/NBD: a closed form (macros/clv.sql), horizon_z and horizon_term_count null.
-    BG/NBD: for month m = 1..horizon,
-    t_m = m * 365.25/12 days in time units, z = t_m / (alpha + T + t_m) and
+    BG/NBD: for month m = 1..horizon (monthly steps of var clv_horizon, the last one ending at
+    the horizon), t_m = m * 365.25/12 days (the horizon for the last step) in time units, z = t_m / (alpha + T + t_m) and
       E(t_m) / P(alive) = (a+b+x-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)]
     (Euler's transformation of the BG/NBD formula: the upper parameters stay small for any x).
     2F1 is its power series: term k / term k-1 = (A+k-1)(B+k-1) z / ((C+k-1) k), summed as
@@ -11,7 +11,7 @@
     K = min(clv_hyp2f1_max_terms, ceil(ln(tol (1-z)) / ln z)) terms, tol = clv_hyp2f1_tolerance:
     once the term ratio is below z the omitted tail is below tol * |largest term| (docs/clv.md). -#}
 {%- set time_unit_days = var('clv_time_unit_days') -%}
-{%- set horizon_months = var('clv_horizon_months') | int -%}
+{%- set horizon_months = clv_horizon()['steps'] -%}
 {{ config(enabled=var('clv_publish_purchase_curves', false)) }}
 
 with summary as (

@@ -14,7 +14,9 @@
     Both:
       spend              Gamma-Gamma (p (v + x_m mbar)) / (p x_m + q - 1); p v/(q-1) without
                          positive repeat transactions
-      predicted_clv      clv_margin * spend * sum over months m = 1..clv_horizon_months of
+      predicted_clv      clv_margin * spend * sum over the monthly steps m of var clv_horizon
+                         (e.g. '12 months', '39 weeks'; the last step ends at the horizon,
+                         m_last its length in months) of
                          (E(m) - E(m-1)) / (1 + clv_monthly_discount_rate)^m
     Fallback (fit status not 'fitted', or no parameters row): clv_status = that status
     (insufficient_data, fit_failed, not_fitted), p_alive / expected_purchases /

@@ -44,7 +44,7 @@
 
 with source as (
 
-    select * from {{ source('crm', 'crm_accounts') }}
+    {{ staging_source_select('crm', 'crm_accounts', columns) }}
 
 ),
 

@@ -2,8 +2,9 @@
     normalised columns under their staging names, and reject_reason (null = staged).
     The columns are declared once below as specs; macros/staging_columns.sql turns them into
     columns and checks. Checks in priority order (the first failing one wins):
-      1 missing_required_field  contact_id or email blank; annual_income given without
-                                income_currency
+      1 missing_required_field  contact_id blank; annual_income given without
+                                income_currency (email is optional: a blank one is staged
+                                as null, and the contact is its own identity)
       2 invalid_id              contact_id or account_id not 1-64 letters, digits, _ - .
       3 invalid_email           raw email with a control character (tab, line break...) or a
                                 space inside; email without exactly one '@' or without a dot
@@ -31,7 +32,7 @@
 {%- set columns = [
     {'name': 'contact_id', 'type': 'id', 'required': true},
     {'name': 'account_id', 'type': 'id', 'fk': 'staged_account_id'},
-    {'name': 'email', 'type': 'email', 'as': 'email_normalized', 'required': true},
+    {'name': 'email', 'type': 'email', 'as': 'email_normalized'},
     {'name': 'first_name', 'type': 'text'},
     {'name': 'last_name', 'type': 'text'},
     {'name': 'job_title', 'type': 'text'},
@@ -79,7 +80,7 @@
 
 with source as (
 
-    select * from {{ source('crm', 'crm_contacts') }}
+    {{ staging_source_select('crm', 'crm_contacts', columns) }}
 
 ),
 

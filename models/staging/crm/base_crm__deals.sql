@@ -47,7 +47,7 @@
 
 with source as (
 
-    select * from {{ source('crm', 'crm_deals') }}
+    {{ staging_source_select('crm', 'crm_deals', columns) }}
 
 ),
 

@@ -49,7 +49,7 @@
 
 with source as (
 
-    select * from {{ source('crm', 'crm_subscriptions') }}
+    {{ staging_source_select('crm', 'crm_subscriptions', columns) }}
 
 ),
 

@@ -2,21 +2,27 @@
     columns under their staging names, and reject_reason (null = staged).
     The columns are declared once below as specs; macros/staging_columns.sql turns them into
     columns and checks. Checks in priority order (the first failing one wins):
-      1 missing_required_field  order_line_id, order_id, product_id, quantity or unit_price
-                                blank
+      1 missing_required_field  order_line_id, order_id, product_id or quantity blank;
+                                unit_price blank when line_amount is blank too
       2 invalid_id              order_line_id, order_id or product_id not 1-64 letters,
                                 digits, _ - .
-      3 invalid_number          quantity not a whole number; unit_price, or a non-blank
-                                discount_amount, not a finite number ('NaN', 'Infinity',
-                                '1e309' are invalid)
-      4 non_positive_amount     quantity <= 0, unit_price <= 0, discount_amount < 0, or a
-                                discount larger than the line's gross amount
+      3 invalid_number          quantity not a whole number; a non-blank unit_price,
+                                discount_amount or line_amount not a finite number ('NaN',
+                                'Infinity', '1e309' are invalid)
+      4 non_positive_amount     quantity <= 0, unit_price <= 0, discount_amount < 0,
+                                line_amount < 0, or (without line_amount) a discount larger
+                                than the line's gross amount
       5 out_of_range            quantity above var plausible_max_quantity; in the reporting
                                 currency, unit_price above plausible_max_unit_price,
-                                discount_amount or the gross amount above plausible_max_amount
+                                discount_amount, line_amount or the gross amount above
+                                plausible_max_amount
       6 orphan_foreign_key      order_id not a staged order (stg_shop__orders)
       7 duplicate               valid, but another valid row with the same order_line_id
                                 wins (latest _loaded_at, then row hash)
+    line_amount (optional, in the order's currency): what the line was charged after its
+    discount, when the export carries it (e.g. 3 items for 10.00, not a whole number of cents
+    per unit); it wins over quantity x unit_price - discount_amount, and unit_price may then be
+    blank.
     A product_id missing from the product_catalog seed is staged: is_known_product = false,
     product_category from the line or 'unknown'. -#}
 
@@ -30,18 +36,22 @@
         'max': 'plausible_max_quantity',
     },
     {
-        'name': 'unit_price', 'type': 'amount', 'required': true, 'sign': 'positive',
+        'name': 'unit_price', 'type': 'amount', 'required_unless': 'line_amount', 'sign': 'positive',
         'max': 'plausible_max_unit_price', 'rate': 'order_units_per_usd',
     },
     {
         'name': 'discount_amount', 'type': 'amount', 'blank_as': 0, 'sign': 'non_negative',
         'max': 'plausible_max_amount', 'rate': 'order_units_per_usd',
     },
+    {
+        'name': 'line_amount', 'type': 'amount', 'sign': 'non_negative',
+        'max': 'plausible_max_amount', 'rate': 'order_units_per_usd',
+    },
 ] %}
 
 with source as (
 
-    select * from {{ source('shop', 'shop_order_lines') }}
+    {{ staging_source_select('shop', 'shop_order_lines', columns) }}
 
 ),
 
@@ -82,7 +92,7 @@ enriched as (
 ),
 
 {{ staging_validation_ctes(columns, 'order_line_id', ['_loaded_at'], extra={
-    'non_positive_amount': ['discount_amount > quantity * unit_price'],
+    'non_positive_amount': ['line_amount is null and discount_amount > quantity * unit_price'],
     'out_of_range': [
         staging_to_reporting(
             'quantity * unit_price', 'order_units_per_usd', 'reporting_units_per_usd'
@@ -101,6 +111,7 @@ final as (
         raw_quantity,
         raw_unit_price,
         raw_discount_amount,
+        raw_line_amount,
         _loaded_at,
 
         -- typed and normalised
@@ -114,6 +125,7 @@ final as (
         quantity,
         unit_price,
         discount_amount,
+        line_amount,
         currency,
 
         -- quarantine

@@ -6,17 +6,25 @@
                                 neither contact_id nor account_id given
       2 invalid_id              order_id, contact_id or account_id not 1-64 letters, digits,
                                 _ - .
-      3 out_of_range            ordered_at / updated_at before var plausible_min_timestamp
-      4 unknown_currency        currency not in the fx_rates seed
-      5 invalid_value           order_status not placed, paid, shipped, completed, refunded,
+      3 invalid_number          order_amount given but not a finite number
+      4 non_positive_amount     order_amount < 0 (0 is staged: a free order is still a
+                                purchase occasion)
+      5 out_of_range            ordered_at / updated_at before var plausible_min_timestamp;
+                                order_amount in the reporting currency above
+                                plausible_max_amount
+      6 unknown_currency        currency not in the fx_rates seed
+      7 invalid_value           order_status not placed, paid, shipped, completed, refunded,
                                 cancelled (any case)
-      6 invalid_timestamp       ordered_at / updated_at given but not parseable (a UTC offset
+      8 invalid_timestamp       ordered_at / updated_at given but not parseable (a UTC offset
                                 is converted; a malformed one or beyond +-14:00 is invalid)
-      7 future_timestamp        ordered_at / updated_at later than the row's _loaded_at
-      8 orphan_foreign_key      contact_id given but not a staged contact, or account_id
+      9 future_timestamp        ordered_at / updated_at later than the row's _loaded_at
+     10 orphan_foreign_key      contact_id given but not a staged contact, or account_id
                                 given but not a staged account
-      9 duplicate               valid, but another valid row with the same order_id wins
-                                (latest updated_at, then latest _loaded_at, then row hash) -#}
+     11 duplicate               valid, but another valid row with the same order_id wins
+                                (latest updated_at, then latest _loaded_at, then row hash)
+    order_amount (optional, in the order's currency): the order's total when it has no
+    staged lines (an export of order totals only); an order with lines takes its lines'
+    amounts (int_orders__net_revenue). -#}
 
 {%- set columns = [
     {'name': 'order_id', 'type': 'id', 'required': true},
@@ -29,19 +37,19 @@
     {'name': 'currency', 'type': 'currency', 'required': true, 'lookup': 'units_per_usd'},
     {'name': 'ordered_at', 'type': 'timestamp', 'required': true},
     {'name': 'updated_at', 'type': 'timestamp', 'fallback': 'ordered_at'},
+    {
+        'name': 'order_amount', 'type': 'amount', 'sign': 'non_negative',
+        'max': 'plausible_max_amount', 'rate': 'units_per_usd',
+    },
 ] %}
 
 with source as (
 
-    select * from {{ source('shop', 'shop_orders') }}
+    {{ staging_source_select('shop', 'shop_orders', columns) }}
 
 ),
 
-fx_rates as (
-
-    select * from {{ ref('fx_rates') }}
-
-),
+{{ staging_fx_ctes() }},
 
 contacts as (
 
@@ -74,6 +82,7 @@ enriched as (
     select
         cleaned.*,
         fx_rates.units_per_usd,
+        reporting_rate.reporting_units_per_usd,
         staged_contact_ids.contact_id as staged_contact_id,
         staged_account_ids.account_id as staged_account_id
     from cleaned
@@ -83,6 +92,7 @@ enriched as (
         on cleaned.contact_id = staged_contact_ids.contact_id
     left join staged_account_ids
         on cleaned.account_id = staged_account_ids.account_id
+    cross join reporting_rate
 
 ),
 
@@ -101,6 +111,7 @@ final as (
         raw_currency,
         raw_ordered_at,
         raw_updated_at,
+        raw_order_amount,
         _loaded_at,
 
         -- typed and normalised
@@ -111,6 +122,10 @@ final as (
         currency,
         ordered_at,
         updated_at,
+        order_amount,
+        {{ staging_to_reporting(
+            'order_amount', 'units_per_usd', 'reporting_units_per_usd'
+        ) }} as order_amount_reporting,
 
         -- quarantine
         row_hash,

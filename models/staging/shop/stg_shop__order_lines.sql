@@ -19,9 +19,14 @@ amounts as (
         valid_lines.*,
         fx_rates.units_per_usd as order_units_per_usd,
         reporting_rate.reporting_units_per_usd,
-        valid_lines.quantity * valid_lines.unit_price as gross_amount,
-        valid_lines.quantity * valid_lines.unit_price
-        - valid_lines.discount_amount as net_amount
+        coalesce(
+            valid_lines.line_amount + valid_lines.discount_amount,
+            valid_lines.quantity * valid_lines.unit_price
+        ) as gross_amount,
+        coalesce(
+            valid_lines.line_amount,
+            valid_lines.quantity * valid_lines.unit_price - valid_lines.discount_amount
+        ) as net_amount
     from valid_lines
     left join fx_rates
         on valid_lines.currency = fx_rates.currency_code
@@ -44,6 +49,7 @@ staged as (
         quantity,
         unit_price,
         discount_amount,
+        line_amount,
         gross_amount,
         net_amount,
         currency,

@@ -14,6 +14,7 @@ rejected as (
         raw_quantity as quantity,
         raw_unit_price as unit_price,
         raw_discount_amount as discount_amount,
+        raw_line_amount as line_amount,
         _loaded_at,
         reject_reason,
         version_rank

@@ -15,6 +15,8 @@ staged as (
         -- status and money
         order_status,
         currency,
+        order_amount,
+        order_amount_reporting,
 
         -- timestamps
         ordered_at,

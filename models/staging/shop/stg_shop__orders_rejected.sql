@@ -14,6 +14,7 @@ rejected as (
         raw_currency as currency,
         raw_ordered_at as ordered_at,
         raw_updated_at as updated_at,
+        raw_order_amount as order_amount,
         _loaded_at,
         reject_reason,
         version_rank
