@@ -167,12 +167,7 @@ def manifest_columns(manifest: dict, con) -> Iterator[Column]:
 
 def sample_text(con, schema: str, table: str, column: str, limit: int = SAMPLE_SIZE) -> list[str] | None:
     """Up to `limit` distinct non-empty text values of a column (None when it is not text)."""
-    data_type = con.execute(
-        "select data_type from information_schema.columns"
-        " where table_schema = ? and table_name = ? and column_name = ?",
-        [schema, table, column],
-    ).fetchone()
-    if data_type is None or data_type[0].upper() not in ("VARCHAR", "TEXT", "STRING", "CHARACTER VARYING"):
+    if _data_type(con, schema, table, column) not in ("VARCHAR", "TEXT", "STRING", "CHARACTER VARYING"):
         return None
     quoted = f'"{schema}"."{table}"'
     rows = con.execute(
@@ -182,8 +177,20 @@ def sample_text(con, schema: str, table: str, column: str, limit: int = SAMPLE_S
     return [row[0] for row in rows]
 
 
+def _data_type(con, schema: str, table: str, column: str) -> str:
+    row = con.execute(
+        "select data_type from information_schema.columns"
+        " where table_schema = ? and table_name = ? and column_name = ?",
+        [schema, table, column],
+    ).fetchone()
+    return "" if row is None else row[0].upper()
+
+
 def detect(con, column: Column) -> Finding | None:
-    """Why a built column looks personal, or None."""
+    """Why a built column looks personal, or None. A boolean holds no personal value whatever
+    its name (is_placeholder_email is a flag, not an email)."""
+    if _data_type(con, column.schema, column.table, column.name) == "BOOLEAN":
+        return None
     kind = kind_by_name(column.name)
     if kind is not None:
         return Finding(column, kind, "name")
@@ -213,8 +220,8 @@ def bi_layer_problems(manifest: dict, con, schemas: tuple[str, ...]) -> list[str
     }
     problems = []
     placeholders = ", ".join("?" for _ in schemas)
-    for schema, table, name in con.execute(
-        "select table_schema, table_name, column_name from information_schema.columns"
+    for schema, table, name, data_type in con.execute(
+        "select table_schema, table_name, column_name, data_type from information_schema.columns"
         f" where table_schema in ({placeholders}) order by 1, 2, ordinal_position",
         list(schemas),
     ).fetchall():
@@ -222,6 +229,8 @@ def bi_layer_problems(manifest: dict, con, schemas: tuple[str, ...]) -> list[str
         pii = classified.get((schema, table, name.lower()))
         if pii == "direct":
             problems.append(f"{where}: classified pii: direct")
+            continue
+        if data_type.upper() == "BOOLEAN":
             continue
         kind = kind_by_name(name)
         if kind in DIRECT_KINDS:

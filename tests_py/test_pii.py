@@ -34,7 +34,7 @@ def con(tmp_path: Path):
     con.execute("create schema marts")
     con.execute(
         "create table marts.people (person_key varchar, contact_point varchar, first_name varchar,"
-        " dial varchar, zone varchar, amount_text varchar, fit_id varchar, age_band varchar)"
+        " dial varchar, zone varchar, amount_text varchar, fit_id varchar, age_band varchar, has_email boolean)"
     )
     rows = [
         (
@@ -46,10 +46,11 @@ def con(tmp_path: Path):
             str(1000 + 37 * i),
             f"2026-06-30/{i}",
             "25-34",
+            True,
         )
         for i in range(40)
     ]
-    con.executemany("insert into marts.people values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany("insert into marts.people values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     yield con
     con.close()
 
@@ -65,8 +66,8 @@ def test_an_unclassified_email_column_is_caught_by_its_values(con) -> None:
     assert flagged["dial"] == "phone by values"
     assert flagged["zone"] == "postal_code by values"
     assert flagged["age_band"] == "age by name"
-    # ids, numbers as text and date-led ids are not personal data
-    assert not {"person_key", "amount_text", "fit_id"} & set(flagged)
+    # ids, numbers as text, date-led ids and flags are not personal data
+    assert not {"person_key", "amount_text", "fit_id", "has_email"} & set(flagged)
 
 
 def test_classified_columns_pass(con) -> None:
