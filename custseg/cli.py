@@ -42,6 +42,18 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
 
 
+def _add_erase(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "erase",
+        help="record a request to erase a person; the next build removes them (docs/privacy.md)",
+    )
+    p.add_argument("--contact-id", default=None, help="CRM contact id of the person")
+    p.add_argument("--email", default=None, help="email of the person (every contact with it is erased)")
+    p.add_argument("--target", default=None, help="duckdb, postgres or spark; defaults to $DBT_TARGET, else duckdb")
+    p.add_argument("--database", type=Path, default=None, help="DuckDB file; defaults to $DBT_DUCKDB_PATH")
+    p.add_argument("--schema", default="raw", help="raw schema (dbt var raw_schema)")
+
+
 def _add_check_contract(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "check-contract",
@@ -89,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_publish(sub)
     _add_history(sub)
     _add_report(sub)
+    _add_erase(sub)
     from custseg import clv_cli
 
     clv_cli.add_clv(sub)
@@ -153,6 +166,16 @@ def _run(args: argparse.Namespace) -> int:
 
         result = write_report(args.out, args.database or duckdb_path())
         print(result.line())
+    elif args.command == "erase":
+        from custseg.erasure import record_request
+
+        request, added = record_request(
+            args.contact_id, args.email, target=args.target, database=args.database, schema=args.schema
+        )
+        if added:
+            print(f"recorded an erasure request for {request.describe()}; the next build removes them")
+        else:
+            print(f"an erasure request for {request.describe()} was already recorded; nothing added")
     elif args.command == "validate":
         from custseg import validate
         from custseg.load import duckdb_path

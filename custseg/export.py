@@ -12,6 +12,13 @@ the warehouse and writes, for every segment in the catalog:
     DIR/state/CURRENT.json                           which state version is current, and its as-of date
     DIR/state/<version>/<segment_id>.parquet         what the destination holds after that run
 
+members and added carry the id and the email (contacts) or website domain (accounts).
+removed and the state carry no plain email: contacts are kept as contact_id and
+email_sha256 (SHA-256 of the normalised email, lower-case hex), so a person erased on
+request (docs/privacy.md) is removed from each destination by id and hash, and the export
+folder holds no email of anyone it no longer sends. Account rows keep the domain (company
+data). A state written by an older version (contact_id, email) is read and hashed.
+
 Exportable = a member outside the holdout; contacts also need marketing consent, must not be
 deleted and need an email; accounts need a website domain. Unchanged members appear in no
 diff file, so a sync tool that sends added and removed never re-sends them.
@@ -28,6 +35,7 @@ as the previous state and replaced by the first run.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import shutil
@@ -52,6 +60,8 @@ from custseg.durable import (
 
 ID_COLUMN = {"contact": "contact_id", "account": "account_id"}
 CONTACT_POINT = {"contact": "email", "account": "website_domain"}
+# What the state and removed files keep of the contact point.
+STATE_POINT = {"contact": "email_sha256", "account": "website_domain"}
 TARGETS = ("duckdb", "postgres")
 
 CATALOG_SQL = 'select segment_id, entity_type, as_of_date from {segments}."segment_catalog"'
@@ -236,17 +246,38 @@ def _write(frame: pd.DataFrame, folder: Path, name: str) -> None:
     atomic_write(folder / f"{name}.parquet", lambda p: frame.to_parquet(p, index=False), step, sync_dir=False)
 
 
-def _diff(current: pd.DataFrame, previous: pd.DataFrame | None, id_column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(added, removed): added = ids new or with a changed contact point; removed = ids gone."""
+def email_sha256(email: str) -> str:
+    """SHA-256 of the normalised email (trimmed, lower-cased), as lower-case hex: the hashed
+    identifier destinations match on (e.g. ad platforms' customer lists)."""
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+
+
+def state_frame(frame: pd.DataFrame, entity_type: str) -> pd.DataFrame:
+    """What the state keeps of a member frame: the id and email_sha256 (contacts), or the id
+    and website domain (accounts). A frame already in that form is returned as is."""
+    id_column, point = ID_COLUMN[entity_type], STATE_POINT[entity_type]
+    if point in frame.columns:
+        return frame[[id_column, point]].reset_index(drop=True)
+    hashed = frame[CONTACT_POINT[entity_type]].astype(str).map(email_sha256) if entity_type == "contact" else None
+    return pd.DataFrame(
+        {id_column: frame[id_column].astype(str), point: frame[point] if hashed is None else hashed}
+    ).reset_index(drop=True)
+
+
+def _diff(current: pd.DataFrame, previous: pd.DataFrame | None, entity_type: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(added, removed): added = current members new or with a changed contact point (with
+    the plain contact point); removed = state rows of ids gone (id and hash only)."""
     if previous is None:
-        return current, current.iloc[0:0]
-    merged = current.merge(previous, on=id_column, how="outer", suffixes=("", "_previous"), indicator=True)
-    point = [c for c in current.columns if c != id_column][0]
+        return current, state_frame(current, entity_type).iloc[0:0]
+    id_column, point = ID_COLUMN[entity_type], STATE_POINT[entity_type]
+    now = state_frame(current, entity_type)
+    before = state_frame(previous, entity_type)
+    merged = now.merge(before, on=id_column, how="outer", suffixes=("", "_previous"), indicator=True)
     changed = (merged["_merge"] == "both") & (merged[point] != merged[f"{point}_previous"])
     added_ids = merged.loc[(merged["_merge"] == "left_only") | changed, id_column]
     removed_ids = merged.loc[merged["_merge"] == "right_only", id_column]
     added = current[current[id_column].isin(added_ids)].reset_index(drop=True)
-    removed = previous[previous[id_column].isin(removed_ids)].reset_index(drop=True)
+    removed = before[before[id_column].isin(removed_ids)].reset_index(drop=True)
     return added, removed
 
 
@@ -347,7 +378,7 @@ def export_segments(
         entity_type = segment_types[segment_id]
         rows = members[members["segment_id"] == segment_id]
         current = _member_frame(keep[keep["segment_id"] == segment_id], entity_type)
-        added, removed = _diff(current, previous.frames.get(segment_id), ID_COLUMN[entity_type])
+        added, removed = _diff(current, previous.frames.get(segment_id), entity_type)
         folder = out_dir / "segments" / segment_id
         folder.mkdir(parents=True, exist_ok=True)
         _write(current, folder, "members")
@@ -355,7 +386,7 @@ def export_segments(
         _write(removed, folder, "removed")
         fsync_dir(folder)
         fault_point("export:segment_files_partial")
-        new_state[segment_id] = current
+        new_state[segment_id] = state_frame(current, entity_type)
         summary.segments.append(
             SegmentExport(
                 segment_id=segment_id,
@@ -423,7 +454,5 @@ def _remove_except(state_dir: Path, keep: set[str], folders_and_temporary_only: 
 def holdout_bucket(salt: str, segment_id: str, entity_type: str, entity_id: str) -> int:
     """The holdout bucket (0-9999) of macro segment_holdout_bucket, computed in Python:
     int(first 8 hex digits of md5(salt|segment_id|entity_type|entity_id)) mod 10000."""
-    import hashlib
-
     text = f"{salt}|{segment_id}|{entity_type}|{entity_id}".encode()
     return int(hashlib.md5(text).hexdigest()[:8], 16) % 10000

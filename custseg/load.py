@@ -3,7 +3,9 @@
 DuckDB reads the files in place (one view per table, no copy; files are matched by column
 name, so an export may leave out optional columns in some files). Other engines get
 real tables with the same names and columns. Connection settings come from the
-same environment variables as `profiles.yml`.
+same environment variables as `profiles.yml`. The erasure requests table
+(`privacy_erasure_requests`, custseg/erasure.py) is created when missing and never replaced:
+requests recorded before a reload stay in force.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from custseg import PROJECT_DIR, RAW_TABLES
 from custseg.durable import UserError, connect_duckdb
+from custseg.erasure import ensure_table_duckdb as ensure_erasure_table_duckdb
 
 
 def duckdb_path() -> Path:
@@ -81,4 +84,5 @@ def load_duckdb(data_dir: Path, schema: str = "raw", path: Path | None = None) -
                 if bad is not None:
                     raise bad from None
                 raise UserError(f"raw table '{table}' cannot be read from {data_dir / table}: {error}") from None
+        ensure_erasure_table_duckdb(con, schema)  # kept across loads: see custseg/erasure.py
     return counts

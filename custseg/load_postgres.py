@@ -73,4 +73,7 @@ def load_postgres(data_dir: Path, schema: str = "raw", batch_rows: int = 500_000
                 raise
             cur.execute(f'select count(*) from "{schema}"."{table}"')
             counts[table] = cur.fetchone()[0]
+        from custseg.erasure import ensure_table_postgres
+
+        ensure_table_postgres(cur, schema)  # kept across loads: see custseg/erasure.py
     return counts

@@ -104,6 +104,9 @@ def load_spark(data_dir: Path, schema: str = "raw") -> dict[str, int]:
         frame = _raw_frame(spark, data_dir / table)
         frame.write.mode("overwrite").format("parquet").saveAsTable(f"`{schema}`.`{table}`")
         counts[table] = spark.table(f"`{schema}`.`{table}`").count()
+    from custseg.erasure import ensure_table_spark
+
+    ensure_table_spark(spark, schema)  # kept across loads: see custseg/erasure.py
     return counts
 
 

@@ -10,6 +10,11 @@ DuckDB tables are read as dataframes (GX's SQL path through duckdb-engine is bro
 only the columns the expectations name, and row-level expectations in batches of `batch_rows`
 so large tables never have to fit in memory at once. On PostgreSQL the tables are validated
 through GX's SQL datasource. Data Docs are rendered as HTML in a local folder.
+
+Personal data never reaches the results: expectations on a PII column (`pii_columns`
+below) run with a result format that keeps counts and percentages but no unexpected
+values, so neither the stored validation results, the Data Docs nor the printed failure
+lines hold a value of such a column (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import copy
 import json
 import logging
 import os
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +42,59 @@ ROW_LEVEL_PREFIX = "expect_column_values_"
 # The checkpoint's write sequence (CUSTSEG_FAULT_AT, see custseg.durable): the size baseline
 # `<target>_sizes.json` is flushed under a temporary name, then renamed over the old one.
 FAULT_STEPS = ("validate:sizes_temp",)
+# Columns whose values are personal data (matched on the column name, case-insensitive): the
+# spec may replace the list with its own `pii_column_patterns`, and columns a dbt model marks
+# as PII (meta `pii: true` or the tag `pii` in target/manifest.json) count too.
+PII_COLUMN_PATTERNS = (
+    r"(^|_)email($|_)",
+    r"(^|_)(first|last|full|middle)_name$",
+    r"(^|_)phone($|_)",
+    r"(^|_)birth_date$",
+    r"(^|_)postal_code$",
+    r"(^|_)(street|address)($|_)",
+    r"(^|_)ip_address$",
+    # Ids of people: not personal by themselves, but a failing sample of them would keep an
+    # erased person's id in the stored results (docs/privacy.md, "Erasure").
+    r"^(contact_id|canonical_contact_id|anonymous_id|entity_id)$",
+)
+# GX result format for PII columns: counts only (no partial_unexpected_list values).
+PII_RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+
+
+class PiiColumns:
+    """Which column names hold personal data."""
+
+    def __init__(self, patterns=PII_COLUMN_PATTERNS, names: set[str] | None = None) -> None:
+        self.patterns = [re.compile(p, re.IGNORECASE) for p in patterns]
+        self.names = {n.lower() for n in names or set()}
+
+    def __contains__(self, column: object) -> bool:
+        if not isinstance(column, str):
+            return False
+        return column.lower() in self.names or any(p.search(column) for p in self.patterns)
+
+
+def manifest_pii_columns(manifest_path: Path) -> set[str]:
+    """Column names a dbt model marks as PII (meta pii true, or tag pii), from a manifest."""
+    if not manifest_path.exists():
+        return set()
+    try:
+        nodes = json.loads(manifest_path.read_text()).get("nodes", {})
+    except (OSError, ValueError):
+        return set()
+    names = set()
+    for node in nodes.values():
+        for name, column in (node.get("columns") or {}).items():
+            meta = column.get("meta") or {}
+            tags = set(column.get("tags") or []) | set((column.get("config") or {}).get("tags") or [])
+            if meta.get("pii") or "pii" in tags:
+                names.add(name)
+    return names
+
+
+def _default_manifest() -> Path:
+    target = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    return (target if target.is_absolute() else PROJECT_DIR / target) / "manifest.json"
 
 
 @dataclass
@@ -172,7 +231,8 @@ def _detail(result) -> str:
 class _Runner:
     """One GX file context; runs suites on dataframes or SQL tables and collects failures."""
 
-    def __init__(self, gx_dir: Path) -> None:
+    def __init__(self, gx_dir: Path, pii: PiiColumns | None = None) -> None:
+        self.pii = pii or PiiColumns()
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore")
@@ -197,8 +257,53 @@ class _Runner:
             return asset.add_batch_definition_whole_dataframe(name)
         return asset.add_batch_definition_whole_table(name)
 
-    def run(self, name: str, expectations: list, *, frame: pd.DataFrame | None = None, sql_asset=None) -> list:
-        """Validate one batch; returns the expectation results."""
+    def run(
+        self,
+        name: str,
+        expectations: list,
+        *,
+        frame: pd.DataFrame | None = None,
+        sql_asset=None,
+        pii: PiiColumns | None = None,
+    ) -> list:
+        """Validate one batch; returns the expectation results in the given order.
+        Expectations on a column in `pii` run in a validation of their own that keeps no
+        unexpected values."""
+        pii = pii or self.pii
+        personal = [getattr(e, "column", None) in pii for e in expectations]
+        if any(personal):
+            plain = (
+                self.run(
+                    name,
+                    [e for e, p in zip(expectations, personal, strict=True) if not p],
+                    frame=frame,
+                    sql_asset=sql_asset,
+                )
+                if not all(personal)
+                else []
+            )
+            private = iter(
+                self._run(
+                    f"{name}__pii",
+                    [e for e, p in zip(expectations, personal, strict=True) if p],
+                    frame=frame,
+                    sql_asset=sql_asset,
+                    result_format=PII_RESULT_FORMAT,
+                )
+            )
+            plain_iter = iter(plain)
+            return [next(private) if p else next(plain_iter) for p in personal]
+        return self._run(name, expectations, frame=frame, sql_asset=sql_asset)
+
+    def _run(
+        self,
+        name: str,
+        expectations: list,
+        *,
+        frame: pd.DataFrame | None = None,
+        sql_asset=None,
+        result_format: dict | str = "SUMMARY",
+    ) -> list:
         gx = self.gx
         if sql_asset is not None:
             asset = sql_asset
@@ -218,6 +323,7 @@ class _Runner:
                 name=f"{name}_checkpoint",
                 validation_definitions=[definition],
                 actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+                result_format=result_format,
             )
         )
         params = {"dataframe": frame} if frame is not None else None
@@ -354,6 +460,7 @@ def run_checkpoint(
     gx_dir: Path = DEFAULT_GX_DIR,
     target: str = "duckdb",
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    manifest_path: Path | None = None,
 ) -> CheckpointResult:
     """Validate every table in the spec; returns the result (never raises on a failing expectation).
 
@@ -369,7 +476,11 @@ def run_checkpoint(
     else:
         raise ValueError(f"validate supports the duckdb and postgres targets, not {target!r}")
     spec = yaml.safe_load(spec_path.read_text())
-    runner = _Runner(gx_dir)
+    pii = PiiColumns(
+        patterns=spec.get("pii_column_patterns", PII_COLUMN_PATTERNS),
+        names=manifest_pii_columns(manifest_path or _default_manifest()),
+    )
+    runner = _Runner(gx_dir, pii)
     state_path = gx_dir / f"{target}_sizes.json"
     try:
         for table, table_spec in spec["tables"].items():

@@ -51,10 +51,14 @@
       keep='partitions_of_key'  rows of the partitions (`partition_column`) the new rows fall
                                 in or replace, minus the rows the new rows replace (same
                                 `unique_key`): delete+insert on unique_key, partition-wise.
+    `erased` (SQL, unqualified columns of `this`): rows of erased people; the partitions
+    holding one are rewritten without them (what the delete pre-hook does elsewhere). A
+    partition holding only such rows cannot be emptied by a dynamic partition overwrite: the
+    erasure documentation says to rebuild the model with --full-refresh then.
     Columns are listed by name (Spark moves partition columns to the end of a table). In a
     dbt unit test `this` is a fixture without catalog columns: only the new rows are selected,
     as on the other engines, so the unit tests check the same rows everywhere. -#}
-{% macro incremental_events_select(cte, keep, unique_key=none, partition_column=none) -%}
+{% macro incremental_events_select(cte, keep, unique_key=none, partition_column=none, erased='false') -%}
     {%- set columns = [] -%}
     {%- if execute and is_incremental() and incremental_events_partition_by(partition_column) -%}
         {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
@@ -75,11 +79,20 @@
                 from {{ this }} as replaced_rows
                 inner join {{ cte }} as new_rows
                     on replaced_rows.{{ unique_key }} = new_rows.{{ unique_key }}
+                {%- if erased | trim != 'false' %}
+                union
+                select erased_rows.{{ partition_column }}
+                from {{ this }} as erased_rows
+                where {{ erased }}
+                {%- endif %}
             )
             and not exists (
                 select 1 from {{ cte }} as new_rows
                 where new_rows.{{ unique_key }} = existing_rows.{{ unique_key }}
             )
+            {%- if erased | trim != 'false' %}
+            and not {{ erased }}
+            {%- endif %}
         {%- else %}
             {{ exceptions.raise_compiler_error("incremental_events_select: unknown keep '" ~ keep ~ "'") }}
         {%- endif %}
@@ -121,8 +134,9 @@
     differ, some raw row landed later than the lookback: the run re-reads every raw row (a
     correct, slower run) and logs a warning. The raw table is append-only: a run never
     removes a delivery that disappeared from it (the counts then differ on every run and the
-    warning says to run --full-refresh). -#}
-{% macro incremental_events_window_start(raw_relation) -%}
+    warning says to run --full-refresh). Rows of erased people (`erased_raw` on the raw
+    table, `erased_this` on the target: SQL predicates) are counted on neither side. -#}
+{% macro incremental_events_window_start(raw_relation, erased_raw='false', erased_this='false') -%}
     {%- set start_sql -%}
         (
             select
@@ -148,7 +162,8 @@
     {%- set start_literal = "cast('" ~ start_value ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
     {%- set counts = run_query(
         'select (select count(*) from ' ~ raw_relation ~ ' where received_at < ' ~ start_literal
-        ~ '), (select count(*) from ' ~ this ~ ' where received_at < ' ~ start_literal ~ ')'
+        ~ ' and not ' ~ erased_raw ~ '), (select count(*) from ' ~ this
+        ~ ' where received_at < ' ~ start_literal ~ ' and not ' ~ erased_this ~ ')'
     ).rows[0] -%}
     {%- if counts[0] | int != counts[1] | int -%}
         {%- do exceptions.warn(

@@ -10,7 +10,9 @@
 
     An empty raw table is an error: it is far more often a failed extract than a real
     business with no deals. Tables that may be empty are listed in the var
-    `raw_tables_allowed_empty` (source table names, e.g. ['crm_subscriptions']).
+    `raw_tables_allowed_empty` (source table names, e.g. ['crm_subscriptions']), or whose
+    sources YAML says `meta: {allowed_empty: true}` (privacy_erasure_requests: most builds
+    have nobody to erase).
 
     Nothing is checked when no selected node reads a source: `dbt parse`, `dbt compile`, unit
     tests alone (they read fixtures, not sources) and seeds run as before. -#}
@@ -70,7 +72,10 @@
                     ) %}
                 {% endif %}
             {% endfor %}
-            {% if source_node.name not in allowed_empty %}
+            {% set meta = source_node.meta or {} %}
+            {% set config_meta = (source_node.config.meta if source_node.config is not none else {}) or {} %}
+            {% if source_node.name not in allowed_empty
+                and not meta.get('allowed_empty') and not config_meta.get('allowed_empty') %}
                 {% set rows = run_query('select 1 as has_rows from ' ~ relation ~ ' limit 1') %}
                 {% if rows.rows | length == 0 %}
                     {% do problems.append(

@@ -80,7 +80,11 @@
 
 with source as (
 
-    {{ staging_source_select('crm', 'crm_contacts', columns) }}
+    select * from (
+        {{ staging_source_select('crm', 'crm_contacts', columns) | indent(8) }}
+    ) as raw_rows
+    -- erased people (docs/privacy.md) leave no row in any model
+    where not {{ erasure_is_erased(erasure_raw_columns('crm_contacts')) }}
 
 ),
 

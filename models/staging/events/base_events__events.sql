@@ -31,7 +31,9 @@
          raw columns the target keeps;
       c) every delivery in the target of an event_id of a) or b), so the duplicate ranking
          is recomputed among all deliveries of that event.
-    Everything else in the target is final. Same table as a full refresh (tested by
+    Everything else in the target is final, except the rows of erased people
+    (docs/privacy.md): a pre-hook deletes them (on Spark, their partitions are rewritten
+    without them) and the raw rows that carry an erased identifier are never read. Same table as a full refresh (tested by
     tests_py/test_events_incremental.py and test_events_random_sequences.py). -#}
 
 {{
@@ -41,12 +43,17 @@
         incremental_strategy=incremental_strategy_for_events(),
         partition_by=incremental_events_partition_by('received_month'),
         on_schema_change='fail',
+        pre_hook="{{ erasure_delete_from_this(erasure_event_columns('raw_')) }}",
     )
 }}
 
 {%- set window_start = none -%}
 {%- if is_incremental() -%}
-    {%- set window_start = incremental_events_window_start(source('events', 'events')) -%}
+    {%- set window_start = incremental_events_window_start(
+        source('events', 'events'),
+        erasure_is_erased(erasure_event_columns('')),
+        erasure_is_erased(erasure_event_columns('raw_')),
+    ) -%}
 {%- endif -%}
 {%- set max_received = dbt.dateadd(
     'minute', var('events_max_clock_skew_minutes') | int, events_load_time()
@@ -55,8 +62,10 @@
 with source as (
 
     select * from {{ source('events', 'events') }}
+    -- erased people (docs/privacy.md) leave no row in any model
+    where not {{ erasure_is_erased(erasure_event_columns('')) }}
     {% if window_start is not none %}
-        where received_at >= {{ window_start }} or received_at is null
+        and (received_at >= {{ window_start }} or received_at is null)
     {% endif %}
 
 ),
@@ -106,7 +115,9 @@ numbered_raw_deliveries as (
 
         select * from {{ this }}
         {% if window_start is not none %}
-            where received_at < {{ window_start }}
+            where
+                received_at < {{ window_start }}
+                and not {{ erasure_is_erased(erasure_event_columns('raw_')) }}
         {% else %}
             where 1 = 0
         {% endif %}
@@ -319,4 +330,7 @@ final as (
 
 )
 
-{{ incremental_events_select('final', 'partitions_of_key', 'row_fingerprint', 'received_month') }}
+{{ incremental_events_select(
+    'final', 'partitions_of_key', 'row_fingerprint', 'received_month',
+    erasure_is_erased(erasure_event_columns('raw_')),
+) }}

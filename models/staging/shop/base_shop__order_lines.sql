@@ -51,7 +51,11 @@
 
 with source as (
 
-    {{ staging_source_select('shop', 'shop_order_lines', columns) }}
+    select * from (
+        {{ staging_source_select('shop', 'shop_order_lines', columns) | indent(8) }}
+    ) as raw_rows
+    -- erased people (docs/privacy.md) leave no row in any model
+    where not {{ erasure_is_erased(erasure_raw_columns('shop_order_lines')) }}
 
 ),
 
