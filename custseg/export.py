@@ -1,7 +1,8 @@
 """Activation export: per-segment member files and the change since the previous export.
 
-`python -m custseg export --out DIR` reads segment_membership, segment_catalog and the
-profiles from the warehouse and writes, for every segment in the catalog:
+`python -m custseg export --out DIR` reads segment_membership, segment_catalog, the
+profiles and the contacts' emails (activation.activation_contacts, the restricted model) from
+the warehouse and writes, for every segment in the catalog:
 
     DIR/segments/<segment_id>/members.csv|.parquet   everyone exportable now (full list)
     DIR/segments/<segment_id>/added.csv|.parquet     new since the previous export, or whose
@@ -74,12 +75,14 @@ select
     coalesce(contacts.marketing_consent, false) as has_consent,
     coalesce(contacts.is_deleted, false) as is_deleted,
     case
-        when membership.entity_type = 'contact' then contacts.email_normalized
+        when membership.entity_type = 'contact' then activation.email
         else accounts.website_domain
     end as contact_point
 from {segments}."segment_membership" as membership
 left join {marts}."contact_profile" as contacts
     on membership.entity_type = 'contact' and membership.entity_id = contacts.contact_id
+left join {activation}."activation_contacts" as activation
+    on membership.entity_type = 'contact' and membership.entity_id = activation.contact_id
 left join {marts}."account_profile" as accounts
     on membership.entity_type = 'account' and membership.entity_id = accounts.account_id
 """
@@ -123,6 +126,7 @@ SEGMENT_TABLES = (
     ("segments", "segment_membership"),
     ("marts", "contact_profile"),
     ("marts", "account_profile"),
+    ("activation", "activation_contacts"),
 )
 
 # The export's write sequence, in order; CUSTSEG_FAULT_AT=<step> kills the process there.
@@ -191,7 +195,7 @@ def read_warehouse(target: str, database: Path | None = None) -> tuple[pd.DataFr
     flags that decide exportability."""
     if target not in TARGETS:
         raise ValueError(f"export supports targets {', '.join(TARGETS)}, got '{target}'")
-    names = {layer: f'"{layers.schema(layer)}"' for layer in ("segments", "marts")}
+    names = {layer: f'"{layers.schema(layer)}"' for layer in ("segments", "marts", "activation")}
     queries = (CATALOG_SQL.format(**names), MEMBERS_SQL.format(**names))
     if target == "duckdb":
         from custseg.load import duckdb_path

@@ -43,8 +43,9 @@ ROW_LEVEL_PREFIX = "expect_column_values_"
 # `<target>_sizes.json` is flushed under a temporary name, then renamed over the old one.
 FAULT_STEPS = ("validate:sizes_temp",)
 # Columns whose values are personal data (matched on the column name, case-insensitive): the
-# spec may replace the list with its own `pii_column_patterns`, and columns a dbt model marks
-# as PII (meta `pii: true` or the tag `pii` in target/manifest.json) count too.
+# spec may replace the list with its own `pii_column_patterns`, and columns a dbt model
+# classifies as personal (meta `pii: direct`, `quasi` or `pseudonymous`, see custseg/pii.py, or
+# the tag `pii`, in target/manifest.json) count too.
 PII_COLUMN_PATTERNS = (
     r"(^|_)email($|_)",
     r"(^|_)(first|last|full|middle)_name$",
@@ -57,6 +58,7 @@ PII_COLUMN_PATTERNS = (
     # erased person's id in the stored results (docs/privacy.md, "Erasure").
     r"^(contact_id|canonical_contact_id|anonymous_id|entity_id)$",
 )
+PERSONAL_PII_LEVELS = ("direct", "quasi", "pseudonymous")
 # GX result format for PII columns: counts only (no partial_unexpected_list values).
 PII_RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
 
@@ -75,7 +77,8 @@ class PiiColumns:
 
 
 def manifest_pii_columns(manifest_path: Path) -> set[str]:
-    """Column names a dbt model marks as PII (meta pii true, or tag pii), from a manifest."""
+    """Column names a dbt model classifies as personal (meta pii direct, quasi or pseudonymous,
+    or the tag pii), from a manifest."""
     if not manifest_path.exists():
         return set()
     try:
@@ -87,7 +90,7 @@ def manifest_pii_columns(manifest_path: Path) -> set[str]:
         for name, column in (node.get("columns") or {}).items():
             meta = column.get("meta") or {}
             tags = set(column.get("tags") or []) | set((column.get("config") or {}).get("tags") or [])
-            if meta.get("pii") or "pii" in tags:
+            if meta.get("pii") in PERSONAL_PII_LEVELS or meta.get("pii") is True or "pii" in tags:
                 names.add(name)
     return names
 

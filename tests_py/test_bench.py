@@ -33,7 +33,6 @@ EXACT_COLUMNS = [
     "last_purchase_date",
     "rfm_segment",
     "account_id",
-    "email_normalized",
     "marketing_consent",
     "is_deleted",
     "is_consumer",
@@ -48,7 +47,7 @@ EXACT_COLUMNS = [
     "active_days_90",
     "usage_level",
 ]
-CLOSE_COLUMNS = ["monetary", "engagement_score", "annual_income_reporting"]
+CLOSE_COLUMNS = ["monetary", "engagement_score"]
 
 
 def _load_bench():

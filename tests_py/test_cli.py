@@ -108,7 +108,10 @@ def test_export_names_the_missing_layer_tables(tmp_path: Path) -> None:
     with duckdb.connect(str(database)) as con:
         con.execute("create schema marts; create schema segments; create table segments.segment_catalog (x int)")
     line = _one_clear_line(_cli(["export", "--out", str(tmp_path / "o"), "--database", str(database)]))
-    missing = "has no segments.segment_membership, marts.contact_profile, marts.account_profile"
+    missing = (
+        "has no segments.segment_membership, marts.contact_profile, marts.account_profile,"
+        " activation.activation_contacts"
+    )
     assert missing in line and "DBT_SCHEMA_PREFIX" in line, line
 
 

@@ -25,13 +25,14 @@ ANALYSES = ["segment_members_on_date", "segment_performance", "segment_overlap",
 def _exportable(db: Path) -> set[tuple[str, str, str]]:
     """(segment_id, id, contact point) the export may send, straight from the tables."""
     sql = """
-        select m.segment_id, m.entity_id, coalesce(c.email_normalized, a.website_domain)
+        select m.segment_id, m.entity_id, coalesce(e.email, a.website_domain)
         from segment_membership as m
         left join contact_profile as c on m.entity_type = 'contact' and c.contact_id = m.entity_id
+        left join activation_contacts as e on m.entity_type = 'contact' and e.contact_id = m.entity_id
         left join account_profile as a on m.entity_type = 'account' and a.account_id = m.entity_id
         where not m.is_holdout
           and (m.entity_type = 'account' or (c.marketing_consent and not c.is_deleted))
-          and coalesce(c.email_normalized, a.website_domain) is not null
+          and coalesce(e.email, a.website_domain) is not null
     """
     with connect_duckdb(db, read_only=True) as con:
         return set(con.execute(sql).fetchall())

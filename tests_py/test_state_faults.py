@@ -46,7 +46,7 @@ def warehouses(built: dict, tmp_path_factory: pytest.TempPathFactory) -> dict[st
         con.execute("delete from segment_membership where hash(entity_id) % 5 = 0")  # removed
         con.execute("update contact_profile set marketing_consent = true where hash(contact_id) % 4 = 0")  # added
         con.execute(
-            "update contact_profile set email_normalized = 'new.' || email_normalized where hash(contact_id) % 6 = 1"
+            "update activation_contacts set email = 'new.' || email where hash(contact_id) % 6 = 1"
         )  # changed contact point: re-sent as added
         con.execute("update segment_catalog set as_of_date = as_of_date + interval 7 day")
     return {"a": a, "b": b}

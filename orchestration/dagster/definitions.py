@@ -46,7 +46,7 @@ FIT_SOURCE = ("clv", "clv_parameters_fit")
 EXPECTATIONS = PROJECT_DIR / "checks" / "expectations.yml"
 # The size comparison of the checkpoint reads this model.
 SIZE_CHECK_MODEL = "segment_catalog"
-EXPORT_MODELS = ("segment_catalog", "segment_membership", "contact_profile", "account_profile")
+EXPORT_MODELS = ("segment_catalog", "segment_membership", "contact_profile", "account_profile", "activation_contacts")
 HOURLY_CRON = "15 * * * *"
 DAILY_CRON = "0 3 * * *"
 

@@ -1,4 +1,6 @@
-{#- Demographic attributes of each canonical contact, as of var('as_of_date').
+{#- Demographic attributes of each canonical contact, as of var('as_of_date'), as bands:
+    the exact birth date, age, household size and income are read from staging to compute
+    the bands and are not published (docs/privacy.md).
     Thresholds: vars income_band_middle_min (30000), income_band_upper_middle_min
     (75000) and income_band_high_min (150000), in the reporting currency. -#}
 {%- set income_middle_min = var('income_band_middle_min', 30000) -%}
@@ -57,9 +59,7 @@ banded as (
         contact_id,
         account_id,
 
-        -- age
-        birth_date,
-        age,
+        -- age (band only)
         case
             when age is null then 'unknown'
             when age < 18 then 'under_18'
@@ -75,8 +75,7 @@ banded as (
         coalesce(gender, 'unknown') as gender,
         coalesce(marital_status, 'unknown') as marital_status,
 
-        -- household
-        household_size,
+        -- household (band only)
         case
             when household_size is null then 'unknown'
             when household_size <= 1 then 'single'
@@ -85,8 +84,7 @@ banded as (
             else 'large_family'
         end as household_size_band,
 
-        -- income
-        annual_income_reporting,
+        -- income (band only)
         case
             when annual_income_reporting is null then 'unknown'
             when annual_income_reporting < {{ income_middle_min }} then 'low'

@@ -1,4 +1,5 @@
-{#- Geographic attributes of each canonical contact. postal_area is the first
+{#- Geographic attributes of each canonical contact. The full postal code is read to derive
+    postal_area and urbanity and is not published (docs/privacy.md). postal_area is the first
     var('postal_area_length', 3) characters of the upper-cased postal code. Urbanity
     comes from seed urbanity_rules: a rule matches when its country equals the
     contact's country, its city is empty or equals lower(trim(city)), and its
@@ -97,9 +98,8 @@ joined as (
         countries.currency_code,
         coalesce(canonical_contacts.contact_time_zone, countries.time_zone) as time_zone,
 
-        -- place
+        -- place (the full postal code stays in staging: docs/privacy.md)
         canonical_contacts.city,
-        canonical_contacts.postal_code,
         substr(canonical_contacts.postal_code_normalized, 1, {{ postal_area_length }})
             as postal_area,
         coalesce(best_urbanity.urbanity, 'unknown') as urbanity,

@@ -1,5 +1,7 @@
 {#- The customer 360: one row per canonical contact joining every contact attribute family,
-    the contact's CRM consent and deletion flags and the context of its account.
+    the contact's CRM consent and deletion flags and the context of its account. BI-facing:
+    no direct identifiers (the email only as email_sha256) and age, income and household size
+    as bands (docs/privacy.md); activation reads activation_contacts.
     This is a public interface (contract enforced): add columns at the end, never rename. -#}
 
 with identity as (
@@ -86,7 +88,7 @@ profiles as (
         -- ids and CRM record
         identity.contact_id,
         identity.account_id,
-        contacts.email_normalized,
+        {{ email_sha256('contacts.email_normalized') }} as email_sha256,
         contacts.marketing_consent,
         contacts.is_deleted,
         contacts.lead_source,
@@ -100,16 +102,10 @@ profiles as (
         health.account_tier,
 
         -- demographics
-        demographics.birth_date,
-        cast(demographics.age as {{ dbt.type_int() }}) as age,
         demographics.age_band,
         demographics.gender,
         demographics.marital_status,
-        cast(demographics.household_size as {{ dbt.type_bigint() }}) as household_size,
         demographics.household_size_band,
-        cast(
-            demographics.annual_income_reporting as {{ type_double() }}
-        ) as annual_income_reporting,
         demographics.income_band,
         demographics.job_title,
         demographics.job_function,
@@ -125,7 +121,6 @@ profiles as (
         geography.currency_code,
         geography.time_zone,
         geography.city,
-        geography.postal_code,
         geography.postal_area,
         geography.urbanity,
         geography.urbanity_rule_id,
