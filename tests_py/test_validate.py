@@ -89,8 +89,8 @@ def test_size_change_against_previous_run(built: dict, tmp_path: Path) -> None:
 
 def test_pii_values_never_reach_results_or_data_docs(built: dict, tmp_path: Path) -> None:
     """A failing expectation on an email column reports counts only: the bad values are in
-    neither the failure line, the stored validation results nor the Data Docs. A non-PII
-    column keeps its sample of unexpected values."""
+    neither the failure line, the stored validation results nor the Data Docs. A column that
+    is not personal keeps its sample of unexpected values."""
     database = _copy(built, tmp_path)
     with connect_duckdb(database) as con:
         con.execute(
@@ -98,8 +98,8 @@ def test_pii_values_never_reach_results_or_data_docs(built: dict, tmp_path: Path
             "where contact_id in (select contact_id from stg_crm__contacts order by contact_id limit 3)"
         )
         con.execute(
-            "update stg_crm__contacts set household_size = 987 "
-            "where contact_id = (select max(contact_id) from stg_crm__contacts)"
+            "update stg_crm__accounts set employee_count = 98765432 "
+            "where account_id = (select max(account_id) from stg_crm__accounts)"
         )
     gx_dir = tmp_path / "gx"
     result = run_checkpoint(database=database, gx_dir=gx_dir)
@@ -107,8 +107,9 @@ def test_pii_values_never_reach_results_or_data_docs(built: dict, tmp_path: Path
     email = [m for m in messages if "stg_crm__contacts.email_normalized" in m and "match_regex" in m]
     assert len(email) == 1 and "unexpected_count=3" in email[0], messages
     assert not any("leaked-" in m for m in messages), messages
-    size = [m for m in messages if "stg_crm__contacts.household_size" in m]
-    assert len(size) == 1 and "987" in size[0], messages
+    # employee_count is company data (no pii classification): its failing value is shown.
+    size = [m for m in messages if "stg_crm__accounts.employee_count" in m]
+    assert len(size) == 1 and "98765432" in size[0], messages
     files = [p for p in gx_dir.rglob("*") if p.is_file()]
     assert any(p.suffix == ".html" for p in files) and result.docs_path.exists()
     leaks = [p for p in files if "leaked-" in p.read_text(errors="replace")]
