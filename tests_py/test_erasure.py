@@ -53,14 +53,15 @@ def _choose_people(database: Path) -> tuple[dict, str]:
                 select entity_id as contact_id, count(*) as n from segment_membership
                 where entity_type = 'contact' and not is_holdout group by 1
             )
-            select profile.contact_id, profile.email_normalized
+            select profile.contact_id, contact.email
             from contact_profile as profile
+            inner join activation_contacts as contact using (contact_id)
             inner join events using (contact_id)
             inner join orders using (contact_id)
             inner join exported using (contact_id)
             where profile.marketing_consent and not profile.is_deleted
                 and (select count(*) from stg_crm__contacts as c
-                     where c.email_normalized = profile.email_normalized) = 1
+                     where c.email_normalized = contact.email) = 1
             order by exported.n desc, events.n, profile.contact_id
             limit 1""").fetchone()
         deleted = con.execute(
@@ -331,7 +332,7 @@ def test_erasure_on_postgres(postgres: dict, sample_data: dict, tmp_path: Path) 
     assert first_build.returncode == 0, first_build.stdout[-4000:] + first_build.stderr[-2000:]
     with connect(**connection) as con, con.cursor() as cur:
         cur.execute("""
-            select p.contact_id, p.email_normalized from marts.contact_profile as p
+            select p.contact_id, p.email from activation.activation_contacts as p
             where exists (select 1 from staging.stg_shop__orders as o where o.contact_id = p.contact_id)
                 and exists (select 1 from segments.segment_membership_daily as m where m.entity_id = p.contact_id)
                 and exists (select 1 from staging.base_events__events as e where e.contact_id = p.contact_id)
