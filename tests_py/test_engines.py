@@ -337,3 +337,52 @@ def test_spark_incremental_equals_full_refresh(spark_built: dict) -> None:
     staged, rejected = (len(after_load_2[table][1]) for table in ("stg_events__events", "stg_events__events_rejected"))
     assert staged + rejected == len(LOAD_1) + len(LOAD_2)
     assert staged == 10
+
+
+# Last in this file: it changes the shared Spark catalog (an erasure request, then a rebuild).
+def test_erasure_on_spark(spark_built: dict) -> None:
+    """Erasure on Spark (docs/privacy.md): a contact with events and segment-log rows is erased
+    with `record_request` (what `custseg erase --target spark` runs), `dbt run` on a later as-of
+    date rewrites the partitions of the incremental tables; their id and email are then in no
+    table outside raw, and the accounting balances with the erased rows counted."""
+    from custseg.erasure import record_request
+    from custseg.spark import session
+
+    env = spark_built["env"]
+    schemas = ("staging", "audit", "intermediate", "marts", "segments", "activation")
+    with environment(env):
+        spark = session()
+        contact_id, email = spark.sql(
+            "select p.contact_id, p.email from activation.activation_contacts as p "
+            "where p.email is not null "
+            "and exists (select 1 from staging.base_events__events as e where e.contact_id = p.contact_id) "
+            "and exists (select 1 from segments.segment_membership_daily as m where m.entity_id = p.contact_id) "
+            "order by p.contact_id limit 1"
+        ).first()
+        _, added = record_request(contact_id, None, target="spark")
+        assert added
+    ok, statuses = run_dbt_in_process(["run", "--vars", "{as_of_date: '2026-07-01'}"], env)
+    assert ok, {uid: status for uid, status in statuses.items() if status != "success"}
+    hits = []
+    with environment(env):
+        spark = session()
+        for schema in schemas:
+            for row in spark.sql(f"show tables in `{schema}`").collect():
+                table = f"`{schema}`.`{row.tableName}`"
+                columns = [f"lower(cast(`{c.name}` as string))" for c in spark.table(table).schema.fields]
+                text = f"concat_ws('|', {', '.join(columns)})"
+                found = spark.sql(
+                    f"select count(*) from {table} where instr({text}, '{contact_id.lower()}') > 0 "
+                    f"or instr({text}, '{email.lower()}') > 0"
+                ).first()[0]
+                if found:
+                    hits.append((table, found))
+        dates = spark.sql("select count(distinct as_of_date) from segments.segment_membership_daily").first()[0]
+        accounting = {
+            r.raw_table: (r.erased_rows, r.unaccounted_rows)
+            for r in spark.sql("select * from audit.staging_row_accounting").collect()
+        }
+    assert hits == []
+    assert dates == 2, "the log should keep the earlier as-of date, without the person"
+    assert all(unaccounted == 0 for _, unaccounted in accounting.values()), accounting
+    assert accounting["crm_contacts"][0] == 1 and accounting["events"][0] > 0, accounting
