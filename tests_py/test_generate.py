@@ -54,13 +54,19 @@ def test_columns_match_the_raw_contract(tiny: Path) -> None:
     for path in (PROJECT_DIR / "models" / "staging").glob("*/_*__sources.yml"):
         for source in yaml.safe_load(path.read_text(encoding="utf-8"))["sources"]:
             for table in source["tables"]:
-                contract[table["name"]] = [c["name"] for c in table["columns"]]
+                contract[table["name"]] = [
+                    (c["name"], bool(((c.get("config") or {}).get("meta") or c.get("meta") or {}).get("optional")))
+                    for c in table["columns"]
+                ]
     # Erasure requests are written by `custseg erase` (load creates the table), not generated.
     contract.pop("privacy_erasure_requests")
     assert set(contract) == set(RAW_TABLES)
     for table in RAW_TABLES:
         schema = pq.read_schema(next((tiny / table).glob("*.parquet")))
-        assert schema.names == contract[table] == COLUMNS[table], table
+        # Every required column, and optional ones only where the sample has them, in contract order.
+        required = [name for name, optional in contract[table] if not optional]
+        in_order = [name for name, _ in contract[table] if name in COLUMNS[table]]
+        assert schema.names == COLUMNS[table] == in_order and set(required) <= set(COLUMNS[table]), table
         for field in schema:
             expected = "timestamp[us]" if field.name in {"_loaded_at", "occurred_at", "received_at"} else "string"
             assert str(field.type) == expected, (table, field.name, field.type)
