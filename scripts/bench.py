@@ -134,20 +134,16 @@ class Settings:
 
 
 def dbt_env(settings: Settings, workdir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DBT_PROFILES_DIR=str(settings.project_dir),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="False",
-        DO_NOT_TRACK="1",
-        DBT_TARGET="duckdb",
-        DBT_DUCKDB_PATH=str(workdir / "warehouse.duckdb"),
-        DBT_TARGET_PATH=str(workdir / "target"),
-        DBT_LOG_PATH=str(workdir / "logs"),
+    sys.path.insert(0, str(PROJECT_DIR))
+    from custseg.dbt_env import scratch_dbt_env
+
+    return scratch_dbt_env(
+        workdir,
+        project_dir=settings.project_dir,
         DUCKDB_THREADS=str(settings.threads),
         DUCKDB_MEMORY_LIMIT=settings.memory_limit,
         DUCKDB_TEMP_DIRECTORY=str(settings.temp_dir),
     )
-    return env
 
 
 # ----------------------------------------------------------------------------- steps

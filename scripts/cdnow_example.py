@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +30,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
 from custseg import RAW_TABLES  # noqa: E402
+from custseg.dbt_env import scratch_dbt_env  # noqa: E402
 from custseg.generate import schema_for  # noqa: E402
 
 AS_OF = "1997-09-30"
@@ -121,19 +121,6 @@ def write_minimal_contract(cdnow: pd.DataFrame, out: Path) -> None:
         pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
 
 
-def dbt_environment(workdir: Path) -> dict[str, str]:
-    return dict(
-        os.environ,
-        DBT_PROFILES_DIR=str(PROJECT_DIR),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="False",
-        DO_NOT_TRACK="1",
-        DBT_TARGET="duckdb",
-        DBT_DUCKDB_PATH=str(workdir / "warehouse.duckdb"),
-        DBT_TARGET_PATH=str(workdir / "target"),
-        DBT_LOG_PATH=str(workdir / "logs"),
-    )
-
-
 def build(workdir: Path, env: dict[str, str], select: list[str] | None = None) -> subprocess.CompletedProcess:
     """Load the raw files and build the CLV models and the quarantine guard (staging for every
     raw table). Unit tests are the project's own tests (run them on the sample); their fixtures
@@ -186,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     workdir = args.workdir.resolve()
     write_minimal_contract(read_cdnow(), workdir / "raw")
-    env = dbt_environment(workdir)
+    env = scratch_dbt_env(workdir)
     proc = build(workdir, env)
     if proc.returncode != 0:
         print(proc.stdout[-4000:], file=sys.stderr)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from custseg import PROJECT_DIR
+from custseg.dbt_env import scratch_dbt_env
 
 AS_OF = "2026-06-30"
 # The staged model of each raw table.
@@ -31,21 +32,13 @@ BIN = Path(sys.executable).parent
 
 
 def dbt_env(workdir: Path, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DBT_PROFILES_DIR=str(PROJECT_DIR),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="False",
-        DO_NOT_TRACK="1",
-        DBT_TARGET="duckdb",
-        DBT_DUCKDB_PATH=str(workdir / "warehouse.duckdb"),
-        DUCKDB_TEMP_DIRECTORY=str(workdir / "duckdb_tmp"),
-        DBT_TARGET_PATH=str(workdir / "target"),
-        DBT_LOG_PATH=str(workdir / "logs"),
+    settings = {
+        "DUCKDB_TEMP_DIRECTORY": str(workdir / "duckdb_tmp"),
         # the sample's ~8 % injected defects stay below the quarantine guard's warning
-        CUSTSEG_QUARANTINE_WARN_SHARE="0.1",
-    )
-    env.update(extra)
-    return env
+        "CUSTSEG_QUARANTINE_WARN_SHARE": "0.1",
+        **extra,
+    }
+    return scratch_dbt_env(workdir, **settings)
 
 
 def rendered_profile(env: dict[str, str]) -> dict:
