@@ -144,6 +144,35 @@ def _per_x(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values, inverse
 
 
+def bgnbd_x_terms(xs: np.ndarray, r: float, a: float, b: float) -> tuple[np.ndarray, ...]:
+    """Per value of x: ln G(r+x) - ln G(r) + ln B(a, b+x) - ln B(a, b) (the BG/NBD likelihood
+    terms in x alone, without r ln(alpha)) and its derivatives with respect to r, a and b. For
+    whole x (counts of repeat transactions, the usual case) these are sums over j < x of
+    ln(r+j) - ln(1 + a/(b+j)), 1/(r+j), -1/(a+b+j) and a/((b+j)(a+b+j)): exact where a and b run
+    off together (a dropout probability that does not vary across customers), where the
+    differences of large ln G and digamma values lose most of their digits."""
+    xs = np.asarray(xs, float)
+    whole = bool(xs.size and np.all((xs >= 0) & (xs == np.round(xs))) and xs.max() <= MAX_SUMMED_X)
+    if not whole:
+        dig_ab = special.digamma(a + b)
+        return (
+            special.gammaln(r + xs)
+            - special.gammaln(r)
+            + special.gammaln(a + b)
+            + special.gammaln(b + xs)
+            - special.gammaln(b)
+            - special.gammaln(a + b + xs),
+            special.digamma(r + xs) - special.digamma(r),
+            dig_ab - special.digamma(a + b + xs),
+            dig_ab + special.digamma(b + xs) - special.digamma(b) - special.digamma(a + b + xs),
+        )
+    j = np.arange(int(xs.max()), dtype=float)
+    index = xs.astype(int)
+    inv_abj = 1.0 / (a + b + j)
+    per_step = (np.log(r + j) - np.log1p(a / (b + j)), 1.0 / (r + j), -inv_abj, a / (b + j) * inv_abj)
+    return tuple(np.concatenate(([0.0], np.cumsum(values)))[index] for values in per_step)
+
+
 def bgnbd_log_likelihood_terms(
     params: np.ndarray,
     x: np.ndarray,
@@ -156,15 +185,8 @@ def bgnbd_log_likelihood_terms(
     xs, inverse = x_groups or _per_x(x)
     repeat = x > 0
     rx = r + x
-    a12 = (
-        special.gammaln(r + xs)
-        - special.gammaln(r)
-        + r * np.log(alpha)
-        + special.gammaln(a + b)
-        + special.gammaln(b + xs)
-        - special.gammaln(b)
-        - special.gammaln(a + b + xs)
-    )[inverse]
+    x_part, d_r, d_a, d_b = bgnbd_x_terms(xs, r, a, b)
+    a12 = (x_part + r * np.log(alpha))[inverse]
     log_alpha_t = np.log(alpha + t)
     log_alpha_tx = np.log(alpha + t_x)
     a3 = -rx * log_alpha_t
@@ -174,10 +196,9 @@ def bgnbd_log_likelihood_terms(
     w3 = np.exp(a3 - tail)
     w4 = np.where(repeat, np.exp(a4 - tail), 0.0)
 
-    dig_ab = special.digamma(a + b)
-    d_r = (special.digamma(r + xs) - special.digamma(r) + np.log(alpha))[inverse]
-    d_a = (dig_ab - special.digamma(a + b + xs))[inverse]
-    d_b = (dig_ab + special.digamma(b + xs) - special.digamma(b) - special.digamma(a + b + xs))[inverse]
+    d_r = (d_r + np.log(alpha))[inverse]
+    d_a = d_a[inverse]
+    d_b = d_b[inverse]
     grad = np.empty((x.shape[0], 4))
     grad[:, 0] = d_r - w3 * log_alpha_t - w4 * log_alpha_tx
     grad[:, 1] = r / alpha - w3 * rx / (alpha + t) - w4 * rx / (alpha + t_x)
@@ -194,17 +215,41 @@ def bgnbd_log_likelihood(
     return float(ll.sum() if weights is None else (weights * ll).sum())
 
 
+MAX_SUMMED_X = 100_000  # bgnbd_x_terms sums over j < x up to this x
 GRADIENT_TOLERANCE = 1e-5  # max |d mean log-likelihood / d log parameter| accepted as an optimum
 
 
 def _minimise_log_params(
-    objective, start: np.ndarray, max_calls: int = 15000, polish_steps: int = 10
+    objective,
+    start: np.ndarray,
+    max_calls: int = 15000,
+    polish_steps: int = 10,
+    keep_stationary_inside: bool = False,
 ) -> tuple[optimize.OptimizeResult, bool]:
     """L-BFGS-B on log-parameters. Converged = scipy reports success, or it stopped (e.g. a line
-    search at machine precision) where the gradient of the mean log-likelihood is ~0."""
+    search at machine precision) where the gradient of the mean log-likelihood is ~0.
+
+    keep_stationary_inside: when the optimiser runs out to a bound along a flat ridge (BG/NBD's
+    a and b growing together when the dropout probability does not vary across customers: the
+    supremum is at infinity), the best point it evaluated inside the bounds where the gradient
+    was already ~0 is kept instead of the bound."""
     bounds = [(-20.0, 20.0)] * len(start)
+    stationary_inside: dict[str, object] = {}
+
+    def recorded(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        value, gradient = objective(log_params)
+        if (
+            keep_stationary_inside
+            and np.isfinite(value)
+            and np.all(np.abs(gradient) < GRADIENT_TOLERANCE)
+            and _inside_bounds(log_params)
+            and value < stationary_inside.get("value", np.inf)
+        ):
+            stationary_inside.update(value=value, x=np.array(log_params, float))
+        return value, gradient
+
     result = optimize.minimize(
-        objective,
+        recorded,
         np.log(start),
         jac=True,
         method="L-BFGS-B",
@@ -212,6 +257,9 @@ def _minimise_log_params(
         options={"maxiter": 2000, "maxfun": max_calls, "ftol": 1e-15, "gtol": 1e-9},
     )
     result.x = _newton_polish(objective, result.x, polish_steps)
+    if not _inside_bounds(result.x) and "x" in stationary_inside:
+        result.x = stationary_inside["x"]
+        result.message = f"{result.message}; kept the best stationary point inside the bounds"
     value, gradient = objective(result.x)
     stationary = bool(np.isfinite(value) and np.all(np.abs(gradient) < GRADIENT_TOLERANCE))
     return result, (bool(result.success) or stationary) and _inside_bounds(result.x)
@@ -255,29 +303,103 @@ def _newton_polish(objective, log_params: np.ndarray, max_steps: int = 10) -> np
     return x
 
 
+class BgNbdTotals:
+    """The weighted BG/NBD log-likelihood and its gradient over distinct (x, t_x, T) rows, in
+    one vectorised pass per evaluation (the fit's objective; bgnbd_log_likelihood_terms is the
+    per-row form of the same formula). The per-customer likelihood splits into
+      a part that depends on x only: ln G(r+x) - ln G(r) + r ln(alpha) + ln B(a, b+x) - ln B(a, b),
+        summed once per distinct x with the weight of its rows;
+      -(r+x) ln(alpha+T) + softplus(d) with d = ln(a/(b+x-1)) + (r+x) ln((alpha+T)/(alpha+t_x))
+        for x > 0 (the log-odds that the customer dropped out after t_x), where
+        ln[(alpha+T)^-(r+x) + a/(b+x-1) (alpha+t_x)^-(r+x)] = -(r+x) ln(alpha+T) + softplus(d);
+      -r ln(alpha+T) for x = 0.
+    ln(alpha+T), ln(alpha+t_x) and their reciprocals are evaluated once per distinct time."""
+
+    def __init__(self, x: np.ndarray, t_x: np.ndarray, t: np.ndarray, weights: np.ndarray) -> None:
+        x, t_x, t, weights = (np.asarray(v, float) for v in (x, t_x, t, weights))
+        self.total = float(weights.sum())
+        x_codes, self.xs = pd.factorize(x)
+        self.xs = np.asarray(self.xs, float)
+        self.x_weights = np.bincount(x_codes, weights=weights, minlength=self.xs.shape[0])
+        self.times = np.unique(np.concatenate([t, t_x]))
+        repeat = x > 0
+        self.once_weights = weights[~repeat]  # x = 0: -r ln(alpha+T)
+        self.once_t = np.searchsorted(self.times, t[~repeat])
+        self.w = weights[repeat]
+        self.x = x[repeat]
+        self.x_code = x_codes[repeat]
+        self.t = np.searchsorted(self.times, t[repeat])
+        self.t_x = np.searchsorted(self.times, t_x[repeat])
+        self.wx = self.w * self.x
+
+    def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        """(total log-likelihood, its gradient with respect to (r, alpha, a, b))."""
+        r, alpha, a, b = params
+        xs, xw = self.xs, self.x_weights
+        log_times = np.log(alpha + self.times)
+        inv_times = 1.0 / (alpha + self.times)
+        x_part, d_r, d_a, d_b = bgnbd_x_terms(xs, r, a, b)
+        with np.errstate(divide="ignore"):
+            inv_bx1 = np.where(xs > 0, 1.0 / (b + xs - 1.0), 0.0)
+            log_odds_x = np.where(xs > 0, np.log(a) + np.log(inv_bx1), 0.0)
+        # x = 0: alive at T for sure, the tail is (alpha+T)^-r
+        once_log_t = log_times[self.once_t]
+        once_sum = self.once_weights @ once_log_t
+        once_inv = self.once_weights @ inv_times[self.once_t]
+        # x > 0
+        log_t = log_times[self.t]
+        log_ratio = log_t - log_times[self.t_x]
+        rx = r + self.x
+        d = log_odds_x[self.x_code] + rx * log_ratio
+        e = np.exp(-np.abs(d))
+        share = 1.0 / (1.0 + e)
+        w4 = np.where(d > 0, share, e * share)  # P(dropped out after t_x | data) = sigmoid(d)
+        softplus = np.maximum(d, 0.0) + np.log1p(e)
+        inv_t = inv_times[self.t]
+        inv_tx = inv_times[self.t_x]
+        ww4 = self.w * w4
+        sum_w_log_t = self.w @ log_t
+        sum_wx_log_t = self.wx @ log_t
+        value = (
+            xw @ x_part
+            + self.total * r * np.log(alpha)
+            - r * (once_sum + sum_w_log_t)
+            - sum_wx_log_t
+            + self.w @ softplus
+        )
+
+        # d tail / d alpha = -(r+x) [(1-w4)/(alpha+T) + w4/(alpha+t_x)]
+        alpha_rows = rx * (inv_t + w4 * (inv_tx - inv_t))
+        gradient = np.array(
+            [
+                xw @ d_r + self.total * np.log(alpha) - once_sum - sum_w_log_t + ww4 @ log_ratio,
+                self.total * r / alpha - r * once_inv - self.w @ alpha_rows,
+                xw @ d_a + ww4.sum() / a,
+                xw @ d_b - ww4 @ inv_bx1[self.x_code],
+            ]
+        )
+        return float(value), gradient
+
+
 def fit_bgnbd(
     x: np.ndarray, t_x: np.ndarray, t: np.ndarray, start: tuple[float, float, float, float] | None = None
 ) -> BgNbdFit:
     """Maximum-likelihood BG/NBD parameters (r, alpha, a, b)."""
-    ux, utx, ut, w = aggregate_triples(x, t_x, t)
-    total = w.sum()
+    totals = BgNbdTotals(*aggregate_triples(x, t_x, t))
     if start is None:
         start = (1.0, max(float(np.mean(t)), 1e-3), 1.0, 1.0)
 
-    x_groups = _per_x(ux)
-
     def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
-        ll, grad = bgnbd_log_likelihood_terms(params, ux, utx, ut, x_groups)
-        value = -(w @ ll) / total
-        gradient = -(w @ grad) * params / total
+        ll, grad = totals(params)
+        value = -ll / totals.total
         if not np.isfinite(value):
             return 1e100, np.zeros(4)
-        return value, gradient
+        return value, -grad * params / totals.total
 
-    result, converged = _minimise_log_params(objective, np.asarray(start, float))
+    result, converged = _minimise_log_params(objective, np.asarray(start, float), keep_stationary_inside=True)
     r, alpha, a, b = (float(v) for v in np.exp(result.x))
-    ll = bgnbd_log_likelihood(np.array([r, alpha, a, b]), ux, utx, ut, w)
+    ll = totals(np.array([r, alpha, a, b]))[0]
     ok = converged and bool(np.isfinite(ll))
     return BgNbdFit(r, alpha, a, b, ll, ok, str(result.message))
 
@@ -319,26 +441,74 @@ def gamma_gamma_log_likelihood_terms(
     return ll, grad
 
 
+class GammaGammaTotals:
+    """The Gamma-Gamma log-likelihood and its gradient summed over the customers, in one
+    vectorised pass per evaluation (the fit's objective; gamma_gamma_log_likelihood_terms is
+    the per-customer form). Only ln(v + x mbar) and 1/(v + x mbar) are evaluated per customer:
+    the terms in x alone are summed once per distinct x with its count, and sum ln mbar,
+    sum x ln mbar and sum x ln x are constants."""
+
+    def __init__(self, x: np.ndarray, m: np.ndarray) -> None:
+        x = np.asarray(x, float)
+        m = np.asarray(m, float)
+        self.n = float(x.shape[0])
+        codes, xs = pd.factorize(x)
+        self.xs = np.asarray(xs, float)
+        self.x_counts = np.bincount(codes, minlength=self.xs.shape[0]).astype(float)
+        self.x = x
+        self.xm = x * m
+        log_m = np.log(m)
+        self.sum_log_m = float(log_m.sum())
+        self.sum_x_log_xm = float(x @ (log_m + np.log(x)))
+
+    def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        """(total log-likelihood, its gradient with respect to (p, q, v))."""
+        p, q, v = params
+        xs, counts, n = self.xs, self.x_counts, self.n
+        vxm = v + self.xm
+        log_vxm = np.log(vxm)
+        inv_vxm = 1.0 / vxm
+        sum_x_log = self.x @ log_vxm
+        sum_log = log_vxm.sum()
+        value = (
+            counts @ (special.gammaln(p * xs + q) - special.gammaln(p * xs))
+            - n * special.gammaln(q)
+            + n * q * np.log(v)
+            + p * self.sum_x_log_xm
+            - self.sum_log_m
+            - p * sum_x_log
+            - q * sum_log
+        )
+        dig = special.digamma(p * xs + q)
+        gradient = np.array(
+            [
+                (counts * xs) @ (dig - special.digamma(p * xs)) + self.sum_x_log_xm - sum_x_log,
+                counts @ dig - n * special.digamma(q) + n * np.log(v) - sum_log,
+                n * q / v - p * (self.x @ inv_vxm) - q * inv_vxm.sum(),
+            ]
+        )
+        return float(value), gradient
+
+
 def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGammaFit:
     """Maximum-likelihood Gamma-Gamma parameters (p, q, v) from repeaters with positive spend."""
     x = np.asarray(x, float)
     m = np.asarray(m, float)
-    n = x.shape[0]
+    totals = GammaGammaTotals(x, m)
+    n = totals.n
     start = np.array([1.0, 2.0, max(float(np.mean(m)), 1e-3)])
-
-    x_groups = _per_x(x)
 
     def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
-        ll, grad = gamma_gamma_log_likelihood_terms(params, x, m, x_groups)
-        value = -ll.sum() / n
+        ll, grad = totals(params)
+        value = -ll / n
         if not np.isfinite(value):
             return 1e100, np.zeros(3)
-        return value, -grad.sum(axis=0) * params / n
+        return value, -grad * params / n
 
     result, converged = _minimise_log_params(objective, start)
     p, q, v = (float(val) for val in np.exp(result.x))
-    ll = float(gamma_gamma_log_likelihood_terms(np.array([p, q, v]), x, m)[0].sum())
+    ll = totals(np.array([p, q, v]))[0]
     ok = converged and bool(np.isfinite(ll))
     return GammaGammaFit(p, q, v, ll, ok, str(result.message))
 

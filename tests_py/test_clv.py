@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import optimize
+from scipy import optimize, special
 
 from conftest import AS_OF, dbt_env, run_dbt, run_results
 from custseg import clv
@@ -72,6 +72,43 @@ def test_weighted_triples_give_the_same_likelihood() -> None:
     ux, utx, ut, w = clv.aggregate_triples(x, tx, t)
     assert len(ux) < len(x) and w.sum() == len(x)
     assert clv.bgnbd_log_likelihood(PARAMS, ux, utx, ut, w) == pytest.approx(clv.bgnbd_log_likelihood(PARAMS, x, tx, t))
+
+
+def test_fit_objectives_equal_the_per_customer_sums() -> None:
+    """The fits' one-pass totals (BgNbdTotals on distinct triples, GammaGammaTotals) give the
+    per-customer log-likelihood and gradient summed over the customers."""
+    s = _summary(2000)
+    x, tx, t = s["frequency"].to_numpy(), s["recency"].to_numpy(), s["t"].to_numpy()
+    totals = clv.BgNbdTotals(*clv.aggregate_triples(x, tx, t))
+    for params in (PARAMS, np.array([2.0, 40.0, 3.0, 9.0]), np.array([0.3, 1.5, 0.2, 0.7])):
+        value, grad = totals(params)
+        ll, per_row = clv.bgnbd_log_likelihood_terms(params, x, tx, t)
+        assert value == pytest.approx(ll.sum(), rel=1e-12)
+        np.testing.assert_allclose(grad, per_row.sum(axis=0), rtol=1e-9)
+    repeaters = s.query("frequency > 0")
+    xm, m = repeaters["frequency"].to_numpy(), repeaters["monetary_value"].to_numpy()
+    gg = clv.GammaGammaTotals(xm, m)
+    for params in (np.array([2.0, 3.0, 10.0]), np.array([6.0, 4.0, 15.0])):
+        value, grad = gg(params)
+        ll, per_row = clv.gamma_gamma_log_likelihood_terms(params, xm, m)
+        assert value == pytest.approx(ll.sum(), rel=1e-12)
+        np.testing.assert_allclose(grad, per_row.sum(axis=0), rtol=1e-9)
+
+
+def test_x_terms_summed_over_whole_x_equal_the_gamma_functions() -> None:
+    """For whole x the BG/NBD terms in x are sums over j < x; they equal the ln G / digamma form
+    (taken for x that are not whole) where that form is accurate, and stay finite and exact
+    where a and b are huge."""
+    xs = np.array([0.0, 1.0, 2.0, 7.0, 40.0, 300.0])
+    r, a, b = 0.7, 1.3, 4.2
+    summed = clv.bgnbd_x_terms(xs, r, a, b)
+    nudged = clv.bgnbd_x_terms(np.append(xs, 0.5), r, a, b)  # one x not whole: ln G form for all
+    for mine, reference in zip(summed, nudged, strict=True):
+        np.testing.assert_allclose(mine, reference[:-1], rtol=1e-11, atol=1e-12)
+    # a, b -> infinity with a/(a+b) = 0.1: the x-only term tends to x ln(0.9) + ln G(r+x) - ln G(r)
+    far = clv.bgnbd_x_terms(xs, r, 1e9, 9e9)[0]
+    limit = xs * np.log(0.9) + special.gammaln(r + xs) - special.gammaln(r)
+    np.testing.assert_allclose(far, limit, rtol=1e-7, atol=1e-9)
 
 
 def test_fit_is_the_maximum() -> None:
