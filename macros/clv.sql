@@ -82,6 +82,14 @@
     {{ return(ns.total) }}
 {%- endmacro %}
 
+{#- 1 / (1 + exp(log_odds)), 0 beyond log-odds of 700 (exp would overflow). -#}
+{% macro clv_logistic(log_odds) -%}
+    case
+        when {{ log_odds }} > 700 then 0
+        else 1 / (1 + exp({{ log_odds }}))
+    end
+{%- endmacro %}
+
 {#- round(expression, digits) for doubles on every engine (PostgreSQL only rounds numeric). -#}
 {% macro clv_round(expression, digits) -%}
     {{ return(adapter.dispatch('clv_round', 'customer_segmentation')(expression, digits)) }}
@@ -133,11 +141,11 @@ fitted as (
 {%- endmacro %}
 
 
-{#- The CTEs integers, months, series_*, unconditional_purchases, monthly_purchases and
-    pair_purchases (one row per distinct (frequency, t) of the CTE `summary`, under the one-row
-    CTE `fitted`): expected purchases of an alive customer to the horizon and their discounted
-    monthly sum. Used by clv_purchase_curves and contact_clv; see clv_purchase_curves.sql for
-    the formulas and docs/clv.md for the precision. -#}
+{#- The CTEs integers, months, series_*, unconditional_purchases and pair_purchases (one
+    row per row of the CTE `pairs`: the distinct (frequency, t) of the customers, under the
+    one-row CTE `fitted`): expected purchases of an alive customer to the horizon and their
+    discounted monthly sum. Used by clv_purchase_curves and contact_clv; see
+    clv_purchase_curves.sql for the formulas and docs/clv.md for the precision. -#}
 {% macro clv_purchase_curve_ctes() -%}
 {%- set time_unit_days = var('clv_time_unit_days') -%}
 {%- set horizon = clv_horizon() -%}
@@ -158,7 +166,28 @@ months as (
         case
             when n = {{ horizon_months }} then {{ horizon['days'] }}
             else cast(n as {{ type_double() }}) * {{ horizon['step_days'] }}
-        end / {{ time_unit_days }} as horizon_time
+        end / {{ time_unit_days }} as horizon_time,
+        {#- Weight of E(month) in the discounted sum: sum over m of (E(m) - E(m-1)) d(m)
+            = sum over m of E(m) (d(m) - d(m+1)), with d(m) = (1 + rate)^-months(m), the
+            step's discount factor, d(last + 1) = 0 and E(0) = 0. -#}
+        power(
+            1 + {{ var('clv_monthly_discount_rate') }},
+            -case
+                when n = {{ horizon_months }} then {{ clv_step_months(horizon_months) }}
+                else n
+            end
+        )
+        - case
+            when n = {{ horizon_months }} then 0
+            else
+                power(
+                    1 + {{ var('clv_monthly_discount_rate') }},
+                    -case
+                        when n + 1 = {{ horizon_months }} then {{ clv_step_months(horizon_months) }}
+                        else n + 1
+                    end
+                )
+        end as discount_weight
     from integers
     where n between 1 and {{ horizon_months }}
 
@@ -170,6 +199,7 @@ series_inputs as (
         pairs.frequency,
         pairs.t,
         months.month_number,
+        months.discount_weight,
         fitted.a,
         fitted.b,
         fitted.r,
@@ -177,14 +207,14 @@ series_inputs as (
         fitted.a - 1 as upper_2,
         fitted.a + fitted.b + pairs.frequency - 1 as lower,
         months.horizon_time / (fitted.alpha + pairs.t + months.horizon_time) as z
-    from (select distinct frequency, t from summary) as pairs
+    from pairs
     cross join months
     cross join fitted
     where fitted.clv_model = 'bgnbd'
 
 ),
 
-{{ clv_hyp2f1_series_ctes('series', 'series_inputs', ['frequency', 't', 'month_number']) }},
+{{ clv_hyp2f1_series_ctes('series', 'series_inputs', ['frequency', 't', 'month_number'], ['frequency']) }},
 
 bgnbd_purchases as (
 
@@ -193,6 +223,7 @@ bgnbd_purchases as (
         series_inputs.frequency,
         series_inputs.t,
         series_inputs.month_number,
+        series_inputs.discount_weight,
         (series_inputs.lower / nullif(series_inputs.a - 1, 0))
         * (
             1
@@ -217,6 +248,7 @@ pareto_nbd_purchases as (
         pairs.frequency,
         pairs.t,
         months.month_number,
+        months.discount_weight,
         (fitted.pnbd_r + pairs.frequency) * (fitted.pnbd_beta + pairs.t)
         / (fitted.pnbd_alpha + pairs.t)
         * case
@@ -230,7 +262,7 @@ pareto_nbd_purchases as (
                     ) }}
                 ) / (fitted.pnbd_s - 1)
         end as purchases_to_month
-    from (select distinct frequency, t from summary) as pairs
+    from pairs
     cross join months
     cross join fitted
     where fitted.clv_model = 'pareto_nbd'
@@ -246,24 +278,6 @@ unconditional_purchases as (
 
 ),
 
-monthly_purchases as (
-
-    select
-        frequency,
-        t,
-        month_number,
-        purchases_to_month,
-        purchases_to_month - coalesce(
-            lag(purchases_to_month) over (
-                partition by frequency, t
-                order by month_number
-            ),
-            0
-        ) as purchases_in_month
-    from unconditional_purchases
-
-),
-
 pair_purchases as (
 
     select
@@ -272,18 +286,8 @@ pair_purchases as (
         max(
             case when month_number = {{ horizon_months }} then purchases_to_month end
         ) as horizon_purchases,
-        sum(
-            purchases_in_month
-            / power(
-                1 + {{ var('clv_monthly_discount_rate') }},
-                case
-                    when month_number = {{ horizon_months }}
-                        then {{ clv_step_months(horizon_months) }}
-                    else month_number
-                end
-            )
-        ) as discounted_purchases
-    from monthly_purchases
+        sum(purchases_to_month * discount_weight) as discounted_purchases
+    from unconditional_purchases
     group by
         frequency,
         t
@@ -292,15 +296,22 @@ pair_purchases as (
 {%- endmacro %}
 
 
-{#- The CTEs <prefix>_sizes, <prefix>_factors, <prefix>_terms and <prefix>_sums: the power
-    series of the Gauss hypergeometric function 2F1(upper_1, upper_2; lower; z) for every row
-    of the CTE `inputs` (columns `keys`, upper_1, upper_2, lower, 0 <= z < 1), summed until the
-    geometric tail bound is below var('clv_hyp2f1_tolerance') (at most
-    var('clv_hyp2f1_max_terms') terms). <prefix>_sums holds `keys` and hyp2f1; a row with z = 0
+{#- The CTEs <prefix>_sizes, <prefix>_coefficient_sizes, <prefix>_factors,
+    <prefix>_coefficients, <prefix>_terms and <prefix>_sums: the power series of the Gauss
+    hypergeometric function 2F1(upper_1, upper_2; lower; z) for every row of the CTE `inputs`
+    (columns `keys`, upper_1, upper_2, lower, 0 <= z < 1), summed until the geometric tail bound
+    is below var('clv_hyp2f1_tolerance') (at most var('clv_hyp2f1_max_terms') terms).
+    upper_1, upper_2 and lower must depend on `coefficient_keys` (a subset of `keys`) only:
+    term k is c_k z^k with c_k = (upper_1)_k (upper_2)_k / ((lower)_k k!), and the coefficients
+    c_k are computed once per distinct coefficient key (cumulative sums of the logs of the
+    factors, signs and exact zeros tracked apart), then every row sums
+    sign * exp(ln|c_k| + k ln z) over its own k = 1..term_count: one join and one aggregate,
+    no window over every row's terms. <prefix>_sums holds `keys` and hyp2f1; a row with z = 0
     sums no term and has no row there (2F1 = 1: join with coalesce(hyp2f1, 1)). Needs the CTE
     `integers` (0..max_terms). -#}
-{% macro clv_hyp2f1_series_ctes(prefix, inputs, keys) -%}
+{% macro clv_hyp2f1_series_ctes(prefix, inputs, keys, coefficient_keys) -%}
 {%- set max_terms = var('clv_hyp2f1_max_terms') | int -%}
+{%- set chunk = 8 -%}
 {{ prefix }}_sizes as (
 
     select
@@ -317,82 +328,180 @@ pair_purchases as (
                         )
                     )
                 )
-        end as term_count
+        end as term_count,
+        case when z > 0 then ln(z) end as log_z
     from {{ inputs }}
+
+),
+
+{{ prefix }}_coefficient_sizes as (
+
+    {#- One row per coefficient key: its parameters and the most terms one of its rows needs. -#}
+    select
+        {% for key in coefficient_keys -%}
+            {{ key }},
+        {% endfor -%}
+        upper_1,
+        upper_2,
+        lower,
+        max(term_count) as term_count
+    from {{ prefix }}_sizes
+    group by
+        {% for key in coefficient_keys -%}
+            {{ key }},
+        {% endfor -%}
+        upper_1,
+        upper_2,
+        lower
 
 ),
 
 {{ prefix }}_factors as (
 
-    {#- Term k / term k-1 = (upper_1+k-1)(upper_2+k-1) z / ((lower+k-1) k): logs of the absolute
-        values, sign and exact zeros tracked apart so the cumulative sum gives every term. -#}
+    {#- c_k / c_(k-1) = (upper_1+k-1)(upper_2+k-1) / ((lower+k-1) k): logs of the absolute
+        values, sign and exact zeros tracked apart so the cumulative sum gives every c_k. -#}
     select
-        {% for key in keys -%}
-            {{ prefix }}_sizes.{{ key }},
+        {% for key in coefficient_keys -%}
+            {{ prefix }}_coefficient_sizes.{{ key }},
         {% endfor -%}
         integers.n as term_number,
-        case when {{ prefix }}_sizes.upper_1 + integers.n - 1 = 0 then 1 else 0 end
-        + case when {{ prefix }}_sizes.upper_2 + integers.n - 1 = 0 then 1 else 0 end as zero_factors,
-        case when {{ prefix }}_sizes.lower + integers.n - 1 = 0 then 1 else 0 end as pole_factors,
-        case when {{ prefix }}_sizes.upper_1 + integers.n - 1 < 0 then 1 else 0 end
-        + case when {{ prefix }}_sizes.upper_2 + integers.n - 1 < 0 then 1 else 0 end
-        + case when {{ prefix }}_sizes.lower + integers.n - 1 < 0 then 1 else 0 end
+        case when {{ prefix }}_coefficient_sizes.upper_1 + integers.n - 1 = 0 then 1 else 0 end
+        + case when {{ prefix }}_coefficient_sizes.upper_2 + integers.n - 1 = 0 then 1 else 0 end
+            as zero_factors,
+        case when {{ prefix }}_coefficient_sizes.lower + integers.n - 1 = 0 then 1 else 0 end
+            as pole_factors,
+        case when {{ prefix }}_coefficient_sizes.upper_1 + integers.n - 1 < 0 then 1 else 0 end
+        + case when {{ prefix }}_coefficient_sizes.upper_2 + integers.n - 1 < 0 then 1 else 0 end
+        + case when {{ prefix }}_coefficient_sizes.lower + integers.n - 1 < 0 then 1 else 0 end
             as negative_factors,
         ln(
             case
-                when {{ prefix }}_sizes.upper_1 + integers.n - 1 = 0 then 1
-                else abs({{ prefix }}_sizes.upper_1 + integers.n - 1)
+                when {{ prefix }}_coefficient_sizes.upper_1 + integers.n - 1 = 0 then 1
+                else abs({{ prefix }}_coefficient_sizes.upper_1 + integers.n - 1)
             end
         )
         + ln(
             case
-                when {{ prefix }}_sizes.upper_2 + integers.n - 1 = 0 then 1
-                else abs({{ prefix }}_sizes.upper_2 + integers.n - 1)
+                when {{ prefix }}_coefficient_sizes.upper_2 + integers.n - 1 = 0 then 1
+                else abs({{ prefix }}_coefficient_sizes.upper_2 + integers.n - 1)
             end
         )
         - ln(
             case
-                when {{ prefix }}_sizes.lower + integers.n - 1 = 0 then 1
-                else abs({{ prefix }}_sizes.lower + integers.n - 1)
+                when {{ prefix }}_coefficient_sizes.lower + integers.n - 1 = 0 then 1
+                else abs({{ prefix }}_coefficient_sizes.lower + integers.n - 1)
             end
         )
-        - ln(cast(integers.n as {{ type_double() }}))
-        + ln({{ prefix }}_sizes.z) as log_factor
-    from {{ prefix }}_sizes
+        - ln(cast(integers.n as {{ type_double() }})) as log_factor
+    from {{ prefix }}_coefficient_sizes
     inner join integers
         on
             integers.n >= 1
-            and integers.n <= {{ prefix }}_sizes.term_count
+            and integers.n <= {{ prefix }}_coefficient_sizes.term_count
 
 ),
 
-{{ prefix }}_terms as (
+{{ prefix }}_coefficients as (
 
     select
-        {% for key in keys -%}
+        {% for key in coefficient_keys -%}
             {{ key }},
         {% endfor -%}
+        term_number,
         sum(zero_factors) over (
-            partition by {{ keys | join(', ') }}
+            partition by {{ coefficient_keys | join(', ') }}
             order by term_number
             rows between unbounded preceding and current row
         ) as zeros_so_far,
         sum(pole_factors) over (
-            partition by {{ keys | join(', ') }}
+            partition by {{ coefficient_keys | join(', ') }}
             order by term_number
             rows between unbounded preceding and current row
         ) as poles_so_far,
         sum(negative_factors) over (
-            partition by {{ keys | join(', ') }}
+            partition by {{ coefficient_keys | join(', ') }}
             order by term_number
             rows between unbounded preceding and current row
         ) as negatives_so_far,
         sum(log_factor) over (
-            partition by {{ keys | join(', ') }}
+            partition by {{ coefficient_keys | join(', ') }}
             order by term_number
             rows between unbounded preceding and current row
-        ) as log_abs_term
+        ) as log_abs_coefficient
     from {{ prefix }}_factors
+
+),
+
+{{ prefix }}_chunks as (
+
+    {#- The coefficients in chunks of {{ chunk }} terms, one row per chunk and coefficient key:
+        sign (0 once a zero factor occurred, else -1 for an odd count of negative factors) and
+        ln|c_k| of term k = chunk_number * {{ chunk }} + i + 1 in columns sign_i, log_i, and the
+        first term with a pole (null if none). -#}
+    select
+        {% for key in coefficient_keys -%}
+            {{ key }},
+        {% endfor -%}
+        cast(floor((term_number - 1) / {{ chunk }}) as {{ dbt.type_int() }}) as chunk_number,
+        min(case when poles_so_far > 0 then term_number end) as first_pole_term,
+        {% for i in range(chunk) -%}
+            max(
+                case
+                    when mod(term_number - 1, {{ chunk }}) = {{ i }}
+                        then
+                            case
+                                when zeros_so_far > 0 then 0
+                                else 1 - 2 * mod(negatives_so_far, 2)
+                            end
+                end
+            ) as sign_{{ i }},
+            max(
+                case when mod(term_number - 1, {{ chunk }}) = {{ i }} then log_abs_coefficient end
+            ) as log_{{ i }}{{ ',' if not loop.last }}
+        {% endfor %}
+    from {{ prefix }}_coefficients
+    group by
+        {% for key in coefficient_keys -%}
+            {{ key }},
+        {% endfor -%}
+        cast(floor((term_number - 1) / {{ chunk }}) as {{ dbt.type_int() }})
+
+),
+
+{{ prefix }}_chunk_sums as (
+
+    {#- Per row and chunk: the sum of its terms up to the row's term_count. -#}
+    select
+        {% for key in keys -%}
+            {{ prefix }}_sizes.{{ key }},
+        {% endfor -%}
+        case
+            when {{ prefix }}_chunks.first_pole_term <= {{ prefix }}_sizes.term_count then 1
+            else 0
+        end as has_pole,
+        {% for i in range(chunk) -%}
+            {%- set term = prefix ~ '_chunks.chunk_number * ' ~ chunk ~ ' + ' ~ (i + 1) %}
+            case
+                when {{ term }} <= {{ prefix }}_sizes.term_count
+                    then
+                        {{ prefix }}_chunks.sign_{{ i }}
+                        * {{ clv_safe_exp(
+                            prefix ~ '_chunks.log_' ~ i ~ ' + (' ~ term ~ ') * ' ~ prefix ~ '_sizes.log_z'
+                        ) }}
+                else 0
+            end{{ ' +' if not loop.last }}
+        {%- endfor %} as chunk_sum
+    from {{ prefix }}_sizes
+    inner join integers
+        on
+            integers.n >= 0
+            and integers.n * {{ chunk }} < {{ prefix }}_sizes.term_count
+    inner join {{ prefix }}_chunks
+        on
+            {% for key in coefficient_keys -%}
+                {{ prefix }}_sizes.{{ key }} = {{ prefix }}_chunks.{{ key }}
+                and {% endfor -%}
+            integers.n = {{ prefix }}_chunks.chunk_number
 
 ),
 
@@ -403,16 +512,8 @@ pair_purchases as (
             {{ key }},
         {% endfor -%}
         {#- A pole (lower parameter a non-positive integer) leaves 2F1 undefined: null. -#}
-        case when max(poles_so_far) > 0 then null else 1 end
-        + sum(
-            case
-                when zeros_so_far > 0 then 0
-                else
-                    (1 - 2 * mod(negatives_so_far, 2))
-                    * {{ clv_safe_exp('log_abs_term') }}
-            end
-        ) as hyp2f1
-    from {{ prefix }}_terms
+        case when max(has_pole) > 0 then null else 1 end + sum(chunk_sum) as hyp2f1
+    from {{ prefix }}_chunk_sums
     group by
         {{ keys | join(',\n        ') }}
 
@@ -420,9 +521,9 @@ pair_purchases as (
 {%- endmacro %}
 
 
-{#- The CTEs pnbd_series_inputs, pnbd_series_* and pnbd_p_alive (one row per distinct
-    (frequency, recency, t) of the CTE `summary` when the one-row CTE `fitted` scores with
-    Pareto/NBD): P(alive) = 1 / (1 + s/(r+s+x) [((alpha+T)/(alpha+t_x))^(r+x)
+{#- The CTEs pnbd_series_inputs, pnbd_series_* and pnbd_p_alive (one row per row of the CTE
+    `triples`, the distinct (frequency, recency, t) of the customers, when the one-row CTE
+    `fitted` scores with Pareto/NBD; no rows otherwise): P(alive) = 1 / (1 + s/(r+s+x) [((alpha+T)/(alpha+t_x))^(r+x)
     ((beta+T)/(beta+t_x))^s G(t_x) - G(T)]), with G(y) the Euler-transformed 2F1 of Fader &
     Hardie's note (upper parameters 1 and r+x or s+1, lower r+s+x+1: every term is at most z
     times the one before, so the series converges from the first term):
@@ -440,7 +541,7 @@ pnbd_points as (
         triples.t,
         points.point_number,
         case when points.point_number = 0 then triples.recency else triples.t end as y
-    from (select distinct frequency, recency, t from summary) as triples
+    from triples
     cross join (select 0 as point_number union all select 1 as point_number) as points
 
 ),
@@ -470,7 +571,9 @@ pnbd_series_inputs as (
 
 ),
 
-{{ clv_hyp2f1_series_ctes('pnbd_series', 'pnbd_series_inputs', ['frequency', 'recency', 't', 'point_number']) }},
+{{ clv_hyp2f1_series_ctes(
+    'pnbd_series', 'pnbd_series_inputs', ['frequency', 'recency', 't', 'point_number'], ['frequency']
+) }},
 
 pnbd_tails as (
 

@@ -26,6 +26,15 @@ parameter_history as (
 
 ),
 
+pairs as (
+
+    select distinct
+        frequency,
+        t
+    from summary
+
+),
+
 {{ clv_current_fit_ctes(time_unit_days) }},
 
 {{ clv_purchase_curve_ctes() }},

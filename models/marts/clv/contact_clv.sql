@@ -38,6 +38,27 @@ summary as (
 
 ),
 
+{#- The series' inputs read the summary again (columnar scans of two or three columns)
+    rather than the CTE above: a CTE read more than once would be materialized whole. -#}
+summary_pairs as (
+
+    select distinct
+        frequency,
+        t
+    from {{ ref('int_contacts__clv_summary') }}
+
+),
+
+summary_triples as (
+
+    select
+        frequency,
+        recency,
+        t
+    from {{ ref('int_contacts__clv_summary') }}
+
+),
+
 parameter_history as (
 
     select * from {{ ref('clv_parameters') }}
@@ -45,6 +66,25 @@ parameter_history as (
 ),
 
 {{ clv_current_fit_ctes(time_unit_days) }},
+
+pairs as (
+
+    select * from summary_pairs
+
+),
+
+triples as (
+
+    {#- Pareto/NBD's P(alive) needs recency too; no rows unless it scores. -#}
+    select distinct
+        summary_triples.frequency,
+        summary_triples.recency,
+        summary_triples.t
+    from summary_triples
+    cross join fitted
+    where fitted.clv_model = 'pareto_nbd'
+
+),
 
 {{ clv_purchase_curve_ctes() }},
 
@@ -77,30 +117,22 @@ customers as (
 
 ),
 
-scored as (
+scored_inputs as (
 
     select
         customers.*,
         current_fit.fit_status,
-        fitted.clv_model,
-        pnbd_p_alive.p_alive as pnbd_p_alive,
-        case
-            when fitted.clv_model = 'bgnbd' and customers.frequency > 0
-                then
-                    ln(fitted.a) - ln(fitted.b + customers.frequency - 1)
-                    + (fitted.r + customers.frequency)
-                    * (ln(fitted.alpha + customers.t) - ln(fitted.alpha + customers.recency))
-        end as log_dropout_odds,
+        current_fit.clv_model,
         pair_purchases.horizon_purchases,
         pair_purchases.discounted_purchases,
         case
-            when fitted.fit_status is null then null
-            when customers.monetary_frequency > 0
+            when current_fit.fit_status = 'fitted' and customers.monetary_frequency > 0
                 then
-                    fitted.p
-                    * (fitted.v + customers.monetary_frequency * customers.monetary_value)
-                    / nullif(fitted.p * customers.monetary_frequency + fitted.q - 1, 0)
-            else fitted.p * fitted.v / nullif(fitted.q - 1, 0)
+                    current_fit.p
+                    * (current_fit.v + customers.monetary_frequency * customers.monetary_value)
+                    / nullif(current_fit.p * customers.monetary_frequency + current_fit.q - 1, 0)
+            when current_fit.fit_status = 'fitted'
+                then current_fit.p * current_fit.v / nullif(current_fit.q - 1, 0)
         end as expected_spend,
         cast(
             {{ dbt.datediff('customers.first_transaction_date', as_of_date(), 'day') }}
@@ -108,17 +140,43 @@ scored as (
         ) as days_since_first
     from customers
     cross join current_fit
-    left join fitted
-        on current_fit.fit_status = fitted.fit_status
     left join pair_purchases
         on
             customers.frequency = pair_purchases.frequency
             and customers.t = pair_purchases.t
+
+),
+
+scored as (
+
+    {#- P(alive): BG/NBD in closed form per contact; Pareto/NBD from its series per distinct
+        (frequency, recency, t). Only one of the two selects has rows. -#}
+    select
+        scored_inputs.*,
+        case
+            when scored_inputs.fit_status <> 'fitted' or scored_inputs.frequency = 0 then 1
+            else
+                {{ clv_logistic(
+                    'ln(current_fit.a) - ln(current_fit.b + scored_inputs.frequency - 1)'
+                    ~ ' + (current_fit.r + scored_inputs.frequency)'
+                    ~ ' * (ln(current_fit.alpha + scored_inputs.t) - ln(current_fit.alpha + scored_inputs.recency))'
+                ) }}
+        end as p_alive_if_fitted
+    from scored_inputs
+    cross join current_fit
+    where current_fit.clv_model <> 'pareto_nbd'
+    union all
+    select
+        scored_inputs.*,
+        pnbd_p_alive.p_alive as p_alive_if_fitted
+    from scored_inputs
+    cross join current_fit
     left join pnbd_p_alive
         on
-            customers.frequency = pnbd_p_alive.frequency
-            and customers.recency = pnbd_p_alive.recency
-            and customers.t = pnbd_p_alive.t
+            scored_inputs.frequency = pnbd_p_alive.frequency
+            and scored_inputs.recency = pnbd_p_alive.recency
+            and scored_inputs.t = pnbd_p_alive.t
+    where current_fit.clv_model = 'pareto_nbd'
 
 ),
 
@@ -131,12 +189,6 @@ predicted as (
             when scored.fit_status = 'fitted' then 'fitted'
             else coalesce(scored.fit_status, 'not_fitted')
         end as clv_status,
-        case
-            when scored.clv_model = 'pareto_nbd' then scored.pnbd_p_alive
-            when scored.log_dropout_odds is null then 1
-            when scored.log_dropout_odds > 700 then 0
-            else 1 / (1 + exp(scored.log_dropout_odds))
-        end as p_alive_if_fitted,
         scored.historical_net_revenue
         / greatest(1, scored.days_since_first / {{ days_per_month }}) as monthly_run_rate
     from scored
@@ -184,18 +236,50 @@ valued as (
 
 ),
 
+clv_values as (
+
+    {#- percent_rank of predicted_clv among contacts with transactions, once per distinct
+        value: (contacts with a smaller value) / (contacts - 1), 0 for a single contact. The
+        window orders the values as percent_rank() over the contacts would (nulls included). -#}
+    select
+        predicted_clv,
+        count(*) as contacts
+    from valued
+    where has_transactions
+    group by predicted_clv
+
+),
+
+clv_value_ranks as (
+
+    select
+        predicted_clv,
+        case
+            when sum(contacts) over () = 1 then 0
+            else
+                cast(
+                    sum(contacts) over (
+                        order by predicted_clv
+                        rows between unbounded preceding and current row
+                    )
+                    - contacts as {{ type_double() }}
+                )
+                / cast(sum(contacts) over () - 1 as {{ type_double() }})
+        end as clv_percentile
+    from clv_values
+
+),
+
 ranked as (
 
     select
         valued.*,
-        case
-            when valued.has_transactions
-                then percent_rank() over (
-                    partition by valued.has_transactions
-                    order by valued.predicted_clv
-                )
-        end as clv_percentile
+        case when valued.has_transactions then clv_value_ranks.clv_percentile end as clv_percentile
     from valued
+    left join clv_value_ranks
+        on
+            coalesce(valued.predicted_clv, 0) = coalesce(clv_value_ranks.predicted_clv, 0)
+            and (valued.predicted_clv is null) = (clv_value_ranks.predicted_clv is null)
 
 ),
 
