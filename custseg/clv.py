@@ -125,16 +125,27 @@ class GammaGammaFit:
 def aggregate_triples(
     x: np.ndarray, t_x: np.ndarray, t: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (x, t_x, T) rows and how many customers share each one."""
-    frame = pd.DataFrame({"x": np.asarray(x, float), "t_x": np.asarray(t_x, float), "t": np.asarray(t, float)})
-    counts = frame.groupby(["x", "t_x", "t"], sort=False).size()
-    keys = counts.index
-    return (
-        keys.get_level_values(0).to_numpy(float),
-        keys.get_level_values(1).to_numpy(float),
-        keys.get_level_values(2).to_numpy(float),
-        counts.to_numpy(float),
-    )
+    """Distinct (x, t_x, T) rows, in the order of their first occurrence, and how many
+    customers share each one (each column factorised, the three codes combined into one key)."""
+    columns = [np.asarray(v, float) for v in (x, t_x, t)]
+    factorised = [pd.factorize(column) for column in columns]
+    sizes = [len(values) for _, values in factorised]
+    if np.prod(np.asarray(sizes, float)) >= 2.0**62:  # the combined key would overflow
+        frame = pd.DataFrame({"x": columns[0], "t_x": columns[1], "t": columns[2]})
+        counts = frame.groupby(["x", "t_x", "t"], sort=False).size()
+        keys = counts.index
+        return (*(keys.get_level_values(i).to_numpy(float) for i in range(3)), counts.to_numpy(float))
+    key = np.zeros(columns[0].shape[0], dtype=np.int64)
+    for (codes, _), size in zip(factorised, sizes, strict=True):
+        key = key * size + codes
+    key_codes, distinct = pd.factorize(key)
+    weights = np.bincount(key_codes).astype(float)
+    rows = []
+    for (_, values), size in zip(reversed(factorised), reversed(sizes), strict=True):
+        rows.append(np.asarray(values, float)[distinct % size])
+        distinct = distinct // size
+    ux, utx, ut = reversed(rows)
+    return ux, utx, ut, weights
 
 
 def _per_x(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -216,6 +227,7 @@ def bgnbd_log_likelihood(
 
 
 MAX_SUMMED_X = 100_000  # bgnbd_x_terms sums over j < x up to this x
+SOFTPLUS_LINEAR_ABOVE = 700.0  # ln(1 + e^d) is d to the last bit long before e^d overflows
 GRADIENT_TOLERANCE = 1e-5  # max |d mean log-likelihood / d log parameter| accepted as an optimum
 
 
@@ -271,21 +283,25 @@ def _newton_polish(objective, log_params: np.ndarray, max_steps: int = 10) -> np
     against each other) leaves the parameters uncertain around 1e-8: inputs that differ in
     their last bit (an average summed in another order on another engine) then give parameters
     that differ at 1e-8. At the optimum they differ by far less. The Hessian is the central
-    difference of the analytic gradient. A step is kept when it shrinks the gradient and does
-    not raise the objective beyond rounding: this close to the optimum the objective changes by
-    less than its own rounding error (1e-15), so the gradient is the signal that still counts."""
+    difference of the analytic gradient, evaluated once and kept while its steps are accepted
+    (this close to the optimum it barely changes; a rejected step re-evaluates it). A step is
+    kept when it shrinks the gradient and does not raise the objective beyond rounding: this
+    close to the optimum the objective changes by less than its own rounding error (1e-15), so
+    the gradient is the signal that still counts."""
     x = np.asarray(log_params, float).copy()
     n = x.shape[0]
     value, gradient = objective(x)
+    hessian, fresh = None, False
     for _ in range(max_steps):
-        hessian = np.empty((n, n))
-        for i in range(n):
-            shift = np.zeros(n)
-            shift[i] = 1e-5
-            hessian[:, i] = (objective(x + shift)[1] - objective(x - shift)[1]) / 2e-5
-        hessian = (hessian + hessian.T) / 2
-        if not np.all(np.isfinite(hessian)) or np.any(np.linalg.eigvalsh(hessian) <= 0):
-            break
+        if hessian is None:
+            hessian, fresh = np.empty((n, n)), True
+            for i in range(n):
+                shift = np.zeros(n)
+                shift[i] = 1e-5
+                hessian[:, i] = (objective(x + shift)[1] - objective(x - shift)[1]) / 2e-5
+            hessian = (hessian + hessian.T) / 2
+            if not np.all(np.isfinite(hessian)) or np.any(np.linalg.eigvalsh(hessian) <= 0):
+                break
         step = np.linalg.solve(hessian, gradient)
         candidate = x - step
         candidate_value, candidate_gradient = objective(candidate)
@@ -296,11 +312,22 @@ def _newton_polish(objective, log_params: np.ndarray, max_steps: int = 10) -> np
             and np.max(np.abs(candidate_gradient)) < np.max(np.abs(gradient))
             and _inside_bounds(candidate)
         ):
-            break
+            if fresh:
+                break
+            hessian = None  # the Hessian of an earlier point: evaluate it here and try again
+            continue
         x, value, gradient = candidate, candidate_value, candidate_gradient
+        fresh = False
         if np.max(np.abs(step)) < 1e-12:
             break
     return x
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Sum of a * b for long 1-D arrays without BLAS: numpy's `@` calls a multi-threaded BLAS
+    dot whose threads, on a machine whose cores are busy, cost milliseconds per call (ten or so
+    calls per likelihood evaluation); einsum sums in one thread in a fraction of that."""
+    return float(np.einsum("i,i->", a, b))
 
 
 class BgNbdTotals:
@@ -318,24 +345,29 @@ class BgNbdTotals:
     def __init__(self, x: np.ndarray, t_x: np.ndarray, t: np.ndarray, weights: np.ndarray) -> None:
         x, t_x, t, weights = (np.asarray(v, float) for v in (x, t_x, t, weights))
         self.total = float(weights.sum())
-        x_codes, self.xs = pd.factorize(x)
-        self.xs = np.asarray(self.xs, float)
+        x_codes, xs = pd.factorize(x)
+        self.xs = np.asarray(xs, float)
         self.x_weights = np.bincount(x_codes, weights=weights, minlength=self.xs.shape[0])
-        self.times = np.unique(np.concatenate([t, t_x]))
+        t_codes, t_values = pd.factorize(t)
+        t_x_codes, t_x_values = pd.factorize(t_x)
+        # T and t_x index one array of times: ln(alpha + time) once per distinct time
+        self.times = np.concatenate([np.asarray(t_values, float), np.asarray(t_x_values, float)])
+        t_x_codes = t_x_codes + len(t_values)
         repeat = x > 0
         self.once_weights = weights[~repeat]  # x = 0: -r ln(alpha+T)
-        self.once_t = np.searchsorted(self.times, t[~repeat])
+        self.once_t = t_codes[~repeat]
         self.w = weights[repeat]
         self.x = x[repeat]
         self.x_code = x_codes[repeat]
-        self.t = np.searchsorted(self.times, t[repeat])
-        self.t_x = np.searchsorted(self.times, t_x[repeat])
+        self.t = t_codes[repeat]
+        self.t_x = t_x_codes[repeat]
         self.wx = self.w * self.x
 
     def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         """(total log-likelihood, its gradient with respect to (r, alpha, a, b))."""
         r, alpha, a, b = params
-        xs, xw = self.xs, self.x_weights
+        xw = self.x_weights
+        xs = self.xs
         log_times = np.log(alpha + self.times)
         inv_times = 1.0 / (alpha + self.times)
         x_part, d_r, d_a, d_b = bgnbd_x_terms(xs, r, a, b)
@@ -343,39 +375,47 @@ class BgNbdTotals:
             inv_bx1 = np.where(xs > 0, 1.0 / (b + xs - 1.0), 0.0)
             log_odds_x = np.where(xs > 0, np.log(a) + np.log(inv_bx1), 0.0)
         # x = 0: alive at T for sure, the tail is (alpha+T)^-r
-        once_log_t = log_times[self.once_t]
-        once_sum = self.once_weights @ once_log_t
-        once_inv = self.once_weights @ inv_times[self.once_t]
-        # x > 0
+        once_sum = _dot(self.once_weights, log_times[self.once_t])
+        once_inv = _dot(self.once_weights, inv_times[self.once_t])
+        # x > 0. Buffers are reused in place: at a few hundred thousand rows allocating an array
+        # costs as much as computing it.
         log_t = log_times[self.t]
         log_ratio = log_t - log_times[self.t_x]
-        rx = r + self.x
-        d = log_odds_x[self.x_code] + rx * log_ratio
-        e = np.exp(-np.abs(d))
-        share = 1.0 / (1.0 + e)
-        w4 = np.where(d > 0, share, e * share)  # P(dropped out after t_x | data) = sigmoid(d)
-        softplus = np.maximum(d, 0.0) + np.log1p(e)
-        inv_t = inv_times[self.t]
-        inv_tx = inv_times[self.t_x]
-        ww4 = self.w * w4
-        sum_w_log_t = self.w @ log_t
-        sum_wx_log_t = self.wx @ log_t
+        d = log_odds_x[self.x_code]
+        d += (r + self.x) * log_ratio
+        odds = np.minimum(d, SOFTPLUS_LINEAR_ABOVE)
+        np.exp(odds, out=odds)
+        ww4 = odds + 1.0
+        np.divide(odds, ww4, out=ww4)  # sigmoid(d) = P(dropped out after t_x | data)
+        # softplus(d) = ln(1 + e^d), = d where e^d would overflow
+        softplus_sum = _dot(self.w, np.log1p(odds))
+        if d.max() > SOFTPLUS_LINEAR_ABOVE:
+            softplus_sum += _dot(self.w, np.maximum(d - SOFTPLUS_LINEAR_ABOVE, 0.0))
+        ww4 *= self.w
+        sum_w_log_t = _dot(self.w, log_t)
         value = (
             xw @ x_part
             + self.total * r * np.log(alpha)
             - r * (once_sum + sum_w_log_t)
-            - sum_wx_log_t
-            + self.w @ softplus
+            - _dot(self.wx, log_t)
+            + softplus_sum
         )
-
         # d tail / d alpha = -(r+x) [(1-w4)/(alpha+T) + w4/(alpha+t_x)]
-        alpha_rows = rx * (inv_t + w4 * (inv_tx - inv_t))
+        inv_t = inv_times[self.t]
+        inv_diff = inv_times[self.t_x]
+        inv_diff -= inv_t
+        inv_diff *= ww4
         gradient = np.array(
             [
-                xw @ d_r + self.total * np.log(alpha) - once_sum - sum_w_log_t + ww4 @ log_ratio,
-                self.total * r / alpha - r * once_inv - self.w @ alpha_rows,
+                xw @ d_r + self.total * np.log(alpha) - once_sum - sum_w_log_t + _dot(ww4, log_ratio),
+                self.total * r / alpha
+                - r * once_inv
+                - r * _dot(self.w, inv_t)
+                - _dot(self.wx, inv_t)
+                - r * inv_diff.sum()
+                - _dot(self.x, inv_diff),
                 xw @ d_a + ww4.sum() / a,
-                xw @ d_b - ww4 @ inv_bx1[self.x_code],
+                xw @ d_b - _dot(ww4, inv_bx1[self.x_code]),
             ]
         )
         return float(value), gradient
@@ -459,7 +499,7 @@ class GammaGammaTotals:
         self.xm = x * m
         log_m = np.log(m)
         self.sum_log_m = float(log_m.sum())
-        self.sum_x_log_xm = float(x @ (log_m + np.log(x)))
+        self.sum_x_log_xm = _dot(x, log_m + np.log(x))
 
     def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         """(total log-likelihood, its gradient with respect to (p, q, v))."""
@@ -468,7 +508,7 @@ class GammaGammaTotals:
         vxm = v + self.xm
         log_vxm = np.log(vxm)
         inv_vxm = 1.0 / vxm
-        sum_x_log = self.x @ log_vxm
+        sum_x_log = _dot(self.x, log_vxm)
         sum_log = log_vxm.sum()
         value = (
             counts @ (special.gammaln(p * xs + q) - special.gammaln(p * xs))
@@ -484,7 +524,7 @@ class GammaGammaTotals:
             [
                 (counts * xs) @ (dig - special.digamma(p * xs)) + self.sum_x_log_xm - sum_x_log,
                 counts @ dig - n * special.digamma(q) + n * np.log(v) - sum_log,
-                n * q / v - p * (self.x @ inv_vxm) - q * inv_vxm.sum(),
+                n * q / v - p * _dot(self.x, inv_vxm) - q * inv_vxm.sum(),
             ]
         )
         return float(value), gradient
@@ -588,7 +628,7 @@ def fit_pareto_nbd(
         start = (1.0, scale, 1.0, scale)
 
     def value_of(log_params: np.ndarray) -> float:
-        value = -(w @ pareto_nbd_log_likelihood_terms(np.exp(log_params), ux, utx, ut)) / total
+        value = -_dot(w, pareto_nbd_log_likelihood_terms(np.exp(log_params), ux, utx, ut)) / total
         return float(value) if np.isfinite(value) else 1e100
 
     def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
