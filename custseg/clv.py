@@ -237,6 +237,7 @@ def _minimise_log_params(
     max_calls: int = 15000,
     polish_steps: int = 10,
     keep_stationary_inside: bool = False,
+    reuse_hessian: bool = False,
 ) -> tuple[optimize.OptimizeResult, bool]:
     """L-BFGS-B on log-parameters. Converged = scipy reports success, or it stopped (e.g. a line
     search at machine precision) where the gradient of the mean log-likelihood is ~0.
@@ -268,7 +269,7 @@ def _minimise_log_params(
         bounds=bounds,
         options={"maxiter": 2000, "maxfun": max_calls, "ftol": 1e-15, "gtol": 1e-9},
     )
-    result.x = _newton_polish(objective, result.x, polish_steps)
+    result.x = _newton_polish(objective, result.x, polish_steps, reuse_hessian)
     if not _inside_bounds(result.x) and "x" in stationary_inside:
         result.x = stationary_inside["x"]
         result.message = f"{result.message}; kept the best stationary point inside the bounds"
@@ -277,14 +278,15 @@ def _minimise_log_params(
     return result, (bool(result.success) or stationary) and _inside_bounds(result.x)
 
 
-def _newton_polish(objective, log_params: np.ndarray, max_steps: int = 10) -> np.ndarray:
+def _newton_polish(objective, log_params: np.ndarray, max_steps: int = 10, reuse_hessian: bool = False) -> np.ndarray:
     """Newton steps from L-BFGS-B's stopping point to the optimum itself. L-BFGS-B stops once
     the gradient is small, which along a flat direction (Gamma-Gamma's p, q, v trade off
     against each other) leaves the parameters uncertain around 1e-8: inputs that differ in
     their last bit (an average summed in another order on another engine) then give parameters
     that differ at 1e-8. At the optimum they differ by far less. The Hessian is the central
-    difference of the analytic gradient, evaluated once and kept while its steps are accepted
-    (this close to the optimum it barely changes; a rejected step re-evaluates it). A step is
+    difference of the gradient; with reuse_hessian (analytic gradients) it is evaluated once
+    and kept while its steps are accepted (this close to the optimum it barely changes; a
+    rejected step re-evaluates it), else evaluated at every step. A step is
     kept when it shrinks the gradient and does not raise the objective beyond rounding: this
     close to the optimum the objective changes by less than its own rounding error (1e-15), so
     the gradient is the signal that still counts."""
@@ -318,6 +320,8 @@ def _newton_polish(objective, log_params: np.ndarray, max_steps: int = 10) -> np
             continue
         x, value, gradient = candidate, candidate_value, candidate_gradient
         fresh = False
+        if not reuse_hessian:
+            hessian = None
         if np.max(np.abs(step)) < 1e-12:
             break
     return x
@@ -437,7 +441,9 @@ def fit_bgnbd(
             return 1e100, np.zeros(4)
         return value, -grad * params / totals.total
 
-    result, converged = _minimise_log_params(objective, np.asarray(start, float), keep_stationary_inside=True)
+    result, converged = _minimise_log_params(
+        objective, np.asarray(start, float), keep_stationary_inside=True, reuse_hessian=True
+    )
     r, alpha, a, b = (float(v) for v in np.exp(result.x))
     ll = totals(np.array([r, alpha, a, b]))[0]
     ok = converged and bool(np.isfinite(ll))
@@ -546,7 +552,7 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGammaFit:
             return 1e100, np.zeros(3)
         return value, -grad * params / n
 
-    result, converged = _minimise_log_params(objective, start)
+    result, converged = _minimise_log_params(objective, start, reuse_hessian=True)
     p, q, v = (float(val) for val in np.exp(result.x))
     ll = totals(np.array([p, q, v]))[0]
     ok = converged and bool(np.isfinite(ll))
@@ -628,7 +634,7 @@ def fit_pareto_nbd(
         start = (1.0, scale, 1.0, scale)
 
     def value_of(log_params: np.ndarray) -> float:
-        value = -_dot(w, pareto_nbd_log_likelihood_terms(np.exp(log_params), ux, utx, ut)) / total
+        value = -(w @ pareto_nbd_log_likelihood_terms(np.exp(log_params), ux, utx, ut)) / total
         return float(value) if np.isfinite(value) else 1e100
 
     def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:

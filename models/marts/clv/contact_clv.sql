@@ -38,8 +38,15 @@ summary as (
 
 ),
 
-{#- The series' inputs read the summary again (columnar scans of two or three columns)
-    rather than the CTE above: a CTE read more than once would be materialized whole. -#}
+{#- The scoring with Pareto/NBD reads the summary again (and the series' inputs read their
+    columns again) rather than the CTE above: a CTE read more than once would be materialized
+    whole, and the branch of the model that does not score has no rows. -#}
+summary_for_pareto_nbd as (
+
+    select * from {{ ref('int_contacts__clv_summary') }}
+
+),
+
 summary_pairs as (
 
     select distinct
@@ -98,85 +105,89 @@ canonical_contacts as (
 
 ),
 
-customers as (
+scored_summary as (
 
+    {#- Per contact with transactions. P(alive): BG/NBD in closed form per contact, Pareto/NBD
+        from its series per distinct (frequency, recency, t); only the scoring model's select
+        has rows. -#}
+    {%- for model, source in [('bgnbd', 'summary'), ('pareto_nbd', 'summary_for_pareto_nbd')] %}
     select
-        canonical_contacts.contact_id,
-        summary.first_transaction_date,
-        summary.frequency,
-        summary.recency,
-        summary.t,
-        summary.monetary_value,
-        summary.monetary_frequency,
-        coalesce(summary.historical_net_revenue, 0) as historical_net_revenue,
-        coalesce(summary.historical_orders, 0) as historical_orders,
-        summary.contact_id is not null as has_transactions
-    from canonical_contacts
-    left join summary
-        on canonical_contacts.contact_id = summary.contact_id
-
-),
-
-scored_inputs as (
-
-    select
-        customers.*,
+        {{ source }}.contact_id,
+        {{ source }}.first_transaction_date,
+        {{ source }}.frequency,
+        {{ source }}.recency,
+        {{ source }}.t,
+        {{ source }}.historical_net_revenue,
+        {{ source }}.historical_orders,
         current_fit.fit_status,
-        current_fit.clv_model,
+        {% if model == 'bgnbd' -%}
+            case
+                when current_fit.fit_status <> 'fitted' or {{ source }}.frequency = 0 then 1
+                else
+                    {{ clv_logistic(
+                        'ln(current_fit.a) - ln(current_fit.b + ' ~ source ~ '.frequency - 1)'
+                        ~ ' + (current_fit.r + ' ~ source ~ '.frequency)'
+                        ~ ' * (ln(current_fit.alpha + ' ~ source ~ '.t)'
+                        ~ ' - ln(current_fit.alpha + ' ~ source ~ '.recency))'
+                    ) }}
+            end
+        {%- else -%}
+            pnbd_p_alive.p_alive
+        {%- endif %} as p_alive_if_fitted,
         pair_purchases.horizon_purchases,
         pair_purchases.discounted_purchases,
         case
-            when current_fit.fit_status = 'fitted' and customers.monetary_frequency > 0
+            when current_fit.fit_status = 'fitted' and {{ source }}.monetary_frequency > 0
                 then
                     current_fit.p
-                    * (current_fit.v + customers.monetary_frequency * customers.monetary_value)
-                    / nullif(current_fit.p * customers.monetary_frequency + current_fit.q - 1, 0)
+                    * (current_fit.v + {{ source }}.monetary_frequency * {{ source }}.monetary_value)
+                    / nullif(current_fit.p * {{ source }}.monetary_frequency + current_fit.q - 1, 0)
             when current_fit.fit_status = 'fitted'
                 then current_fit.p * current_fit.v / nullif(current_fit.q - 1, 0)
         end as expected_spend,
         cast(
-            {{ dbt.datediff('customers.first_transaction_date', as_of_date(), 'day') }}
+            {{ dbt.datediff(source ~ '.first_transaction_date', as_of_date(), 'day') }}
             as {{ type_double() }}
         ) as days_since_first
-    from customers
+    from {{ source }}
     cross join current_fit
     left join pair_purchases
         on
-            customers.frequency = pair_purchases.frequency
-            and customers.t = pair_purchases.t
+            {{ source }}.frequency = pair_purchases.frequency
+            and {{ source }}.t = pair_purchases.t
+    {%- if model == 'pareto_nbd' %}
+    left join pnbd_p_alive
+        on
+            {{ source }}.frequency = pnbd_p_alive.frequency
+            and {{ source }}.recency = pnbd_p_alive.recency
+            and {{ source }}.t = pnbd_p_alive.t
+    {%- endif %}
+    where current_fit.clv_model {{ '<>' if model == 'bgnbd' else '=' }} 'pareto_nbd'
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 
 ),
 
 scored as (
 
-    {#- P(alive): BG/NBD in closed form per contact; Pareto/NBD from its series per distinct
-        (frequency, recency, t). Only one of the two selects has rows. -#}
     select
-        scored_inputs.*,
-        case
-            when scored_inputs.fit_status <> 'fitted' or scored_inputs.frequency = 0 then 1
-            else
-                {{ clv_logistic(
-                    'ln(current_fit.a) - ln(current_fit.b + scored_inputs.frequency - 1)'
-                    ~ ' + (current_fit.r + scored_inputs.frequency)'
-                    ~ ' * (ln(current_fit.alpha + scored_inputs.t) - ln(current_fit.alpha + scored_inputs.recency))'
-                ) }}
-        end as p_alive_if_fitted
-    from scored_inputs
-    cross join current_fit
-    where current_fit.clv_model <> 'pareto_nbd'
-    union all
-    select
-        scored_inputs.*,
-        pnbd_p_alive.p_alive as p_alive_if_fitted
-    from scored_inputs
-    cross join current_fit
-    left join pnbd_p_alive
-        on
-            scored_inputs.frequency = pnbd_p_alive.frequency
-            and scored_inputs.recency = pnbd_p_alive.recency
-            and scored_inputs.t = pnbd_p_alive.t
-    where current_fit.clv_model = 'pareto_nbd'
+        canonical_contacts.contact_id,
+        scored_summary.first_transaction_date,
+        scored_summary.frequency,
+        scored_summary.recency,
+        scored_summary.t,
+        coalesce(scored_summary.historical_net_revenue, 0) as historical_net_revenue,
+        coalesce(scored_summary.historical_orders, 0) as historical_orders,
+        scored_summary.contact_id is not null as has_transactions,
+        scored_summary.fit_status,
+        scored_summary.p_alive_if_fitted,
+        scored_summary.horizon_purchases,
+        scored_summary.discounted_purchases,
+        scored_summary.expected_spend,
+        scored_summary.days_since_first
+    from canonical_contacts
+    left join scored_summary
+        on canonical_contacts.contact_id = scored_summary.contact_id
 
 ),
 
