@@ -38,11 +38,11 @@ summary as (
 
 ),
 
-{#- The scoring with Pareto/NBD reads the summary again (and the series' inputs read their
-    columns again) rather than the CTE above: a CTE read more than once would be materialized
-    whole, and the branch of the model that does not score has no rows. -#}
 summary_for_pareto_nbd as (
 
+    {#- The scoring with Pareto/NBD reads the summary again (and the series' inputs read
+        their columns again) rather than the CTE above: a CTE read more than once would be
+        materialized whole, and the select of the model that does not score has no rows. -#}
     select * from {{ ref('int_contacts__clv_summary') }}
 
 ),
@@ -105,66 +105,78 @@ canonical_contacts as (
 
 ),
 
+summary_p_alive as (
+
+    {#- P(alive) per contact with transactions under the scoring model: BG/NBD in closed form,
+        Pareto/NBD from its series per distinct (frequency, recency, t). Only the scoring
+        model's select has rows. -#}
+    select
+        summary.*,
+        case
+            when current_fit.fit_status <> 'fitted' or summary.frequency = 0 then 1
+            else
+                {{ clv_logistic(
+                    'ln(current_fit.a) - ln(current_fit.b + summary.frequency - 1)'
+                    ~ ' + (current_fit.r + summary.frequency)'
+                    ~ ' * (ln(current_fit.alpha + summary.t) - ln(current_fit.alpha + summary.recency))'
+                ) }}
+        end as p_alive_if_fitted
+    from summary
+    cross join current_fit
+    where current_fit.clv_model <> 'pareto_nbd'
+    union all
+    select
+        summary_for_pareto_nbd.*,
+        pnbd_p_alive.p_alive as p_alive_if_fitted
+    from summary_for_pareto_nbd
+    cross join current_fit
+    left join pnbd_p_alive
+        on
+            summary_for_pareto_nbd.frequency = pnbd_p_alive.frequency
+            and summary_for_pareto_nbd.recency = pnbd_p_alive.recency
+            and summary_for_pareto_nbd.t = pnbd_p_alive.t
+    where current_fit.clv_model = 'pareto_nbd'
+
+),
+
 scored_summary as (
 
-    {#- Per contact with transactions. P(alive): BG/NBD in closed form per contact, Pareto/NBD
-        from its series per distinct (frequency, recency, t); only the scoring model's select
-        has rows. -#}
-    {%- for model, source in [('bgnbd', 'summary'), ('pareto_nbd', 'summary_for_pareto_nbd')] %}
     select
-        {{ source }}.contact_id,
-        {{ source }}.first_transaction_date,
-        {{ source }}.frequency,
-        {{ source }}.recency,
-        {{ source }}.t,
-        {{ source }}.historical_net_revenue,
-        {{ source }}.historical_orders,
+        summary_p_alive.contact_id,
+        summary_p_alive.first_transaction_date,
+        summary_p_alive.frequency,
+        summary_p_alive.recency,
+        summary_p_alive.t,
+        summary_p_alive.historical_net_revenue,
+        summary_p_alive.historical_orders,
+        summary_p_alive.p_alive_if_fitted,
         current_fit.fit_status,
-        {% if model == 'bgnbd' -%}
-            case
-                when current_fit.fit_status <> 'fitted' or {{ source }}.frequency = 0 then 1
-                else
-                    {{ clv_logistic(
-                        'ln(current_fit.a) - ln(current_fit.b + ' ~ source ~ '.frequency - 1)'
-                        ~ ' + (current_fit.r + ' ~ source ~ '.frequency)'
-                        ~ ' * (ln(current_fit.alpha + ' ~ source ~ '.t)'
-                        ~ ' - ln(current_fit.alpha + ' ~ source ~ '.recency))'
-                    ) }}
-            end
-        {%- else -%}
-            pnbd_p_alive.p_alive
-        {%- endif %} as p_alive_if_fitted,
         pair_purchases.horizon_purchases,
         pair_purchases.discounted_purchases,
         case
-            when current_fit.fit_status = 'fitted' and {{ source }}.monetary_frequency > 0
+            when current_fit.fit_status = 'fitted' and summary_p_alive.monetary_frequency > 0
                 then
                     current_fit.p
-                    * (current_fit.v + {{ source }}.monetary_frequency * {{ source }}.monetary_value)
-                    / nullif(current_fit.p * {{ source }}.monetary_frequency + current_fit.q - 1, 0)
+                    * (
+                        current_fit.v
+                        + summary_p_alive.monetary_frequency * summary_p_alive.monetary_value
+                    )
+                    / nullif(
+                        current_fit.p * summary_p_alive.monetary_frequency + current_fit.q - 1, 0
+                    )
             when current_fit.fit_status = 'fitted'
                 then current_fit.p * current_fit.v / nullif(current_fit.q - 1, 0)
         end as expected_spend,
         cast(
-            {{ dbt.datediff(source ~ '.first_transaction_date', as_of_date(), 'day') }}
+            {{ dbt.datediff('summary_p_alive.first_transaction_date', as_of_date(), 'day') }}
             as {{ type_double() }}
         ) as days_since_first
-    from {{ source }}
+    from summary_p_alive
     cross join current_fit
     left join pair_purchases
         on
-            {{ source }}.frequency = pair_purchases.frequency
-            and {{ source }}.t = pair_purchases.t
-    {%- if model == 'pareto_nbd' %}
-    left join pnbd_p_alive
-        on
-            {{ source }}.frequency = pnbd_p_alive.frequency
-            and {{ source }}.recency = pnbd_p_alive.recency
-            and {{ source }}.t = pnbd_p_alive.t
-    {%- endif %}
-    where current_fit.clv_model {{ '<>' if model == 'bgnbd' else '=' }} 'pareto_nbd'
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+            summary_p_alive.frequency = pair_purchases.frequency
+            and summary_p_alive.t = pair_purchases.t
 
 ),
 
@@ -176,15 +188,15 @@ scored as (
         scored_summary.frequency,
         scored_summary.recency,
         scored_summary.t,
-        coalesce(scored_summary.historical_net_revenue, 0) as historical_net_revenue,
-        coalesce(scored_summary.historical_orders, 0) as historical_orders,
-        scored_summary.contact_id is not null as has_transactions,
         scored_summary.fit_status,
         scored_summary.p_alive_if_fitted,
         scored_summary.horizon_purchases,
         scored_summary.discounted_purchases,
         scored_summary.expected_spend,
-        scored_summary.days_since_first
+        scored_summary.days_since_first,
+        coalesce(scored_summary.historical_net_revenue, 0) as historical_net_revenue,
+        coalesce(scored_summary.historical_orders, 0) as historical_orders,
+        scored_summary.contact_id is not null as has_transactions
     from canonical_contacts
     left join scored_summary
         on canonical_contacts.contact_id = scored_summary.contact_id
@@ -265,18 +277,11 @@ clv_value_ranks as (
 
     select
         predicted_clv,
-        case
-            when sum(contacts) over () = 1 then 0
-            else
-                cast(
-                    sum(contacts) over (
-                        order by predicted_clv
-                        rows between unbounded preceding and current row
-                    )
-                    - contacts as {{ type_double() }}
-                )
-                / cast(sum(contacts) over () - 1 as {{ type_double() }})
-        end as clv_percentile
+        sum(contacts) over (
+            order by predicted_clv
+            rows between unbounded preceding and current row
+        ) - contacts as contacts_below,
+        sum(contacts) over () as contacts_with_transactions
     from clv_values
 
 ),
@@ -285,7 +290,13 @@ ranked as (
 
     select
         valued.*,
-        case when valued.has_transactions then clv_value_ranks.clv_percentile end as clv_percentile
+        case
+            when not valued.has_transactions then null
+            when clv_value_ranks.contacts_with_transactions = 1 then 0
+            else
+                cast(clv_value_ranks.contacts_below as {{ type_double() }})
+                / cast(clv_value_ranks.contacts_with_transactions - 1 as {{ type_double() }})
+        end as clv_percentile
     from valued
     left join clv_value_ranks
         on
