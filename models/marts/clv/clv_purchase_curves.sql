@@ -6,8 +6,9 @@
     the horizon), t_m = m * 365.25/12 days (the horizon for the last step) in time units, z = t_m / (alpha + T + t_m) and
       E(t_m) / P(alive) = (a+b+x-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)]
     (Euler's transformation of the BG/NBD formula: the upper parameters stay small for any x).
-    2F1 is its power series: term k / term k-1 = (A+k-1)(B+k-1) z / ((C+k-1) k), summed as
-    exp of cumulative sums of logs (signs and exact zeros tracked apart) over
+    2F1 is its power series: term k = c_k z^k, c_k / c_(k-1) = (A+k-1)(B+k-1) / ((C+k-1) k),
+    ln|c_k| a cumulative sum of logs once per distinct x (signs and exact zeros tracked apart),
+    each row summing exp(ln|c_k| + k ln z) over
     K = min(clv_hyp2f1_max_terms, ceil(ln(tol (1-z)) / ln z)) terms, tol = clv_hyp2f1_tolerance:
     once the term ratio is below z the omitted tail is below tol * |largest term| (docs/clv.md). -#}
 {%- set time_unit_days = var('clv_time_unit_days') -%}
