@@ -357,8 +357,9 @@ def _member_files(rows: pd.DataFrame, entity_type: str) -> pd.DataFrame:
 
 
 def _with_phone_hashes(members: pd.DataFrame) -> pd.DataFrame:
-    """members with phone_e164 given (phone given and normalisable) and phone_sha256, computed
-    once per contact."""
+    """members with phone_sha256 (of the E.164 number; null without a phone or when it is not
+    a possible number of its country) and phone_unusable (a phone given but not E.164-able),
+    computed once per contact."""
     contacts = members.loc[members["entity_type"] == "contact", ["entity_id", "phone", "country_code"]]
     contacts = contacts.drop_duplicates("entity_id")
     hashes = {

@@ -10,10 +10,9 @@ customer_match   the hashed upload file of the ad platforms' customer lists, in 
                  hashing, parsed with `phonenumbers` (Google's libphonenumber) using the
                  contact's country for numbers written without a country code. Names:
                  trimmed, lower-cased, hashed. Country (ISO 3166-1 alpha-2) and Zip are sent
-                 in plain text, as Google asks. TikTok's customer files take the same E.164 and
-                 email rules (headers Email_SHA256 / Phone_SHA256 are interchangeable with
-                 renamed columns); Meta's hashed-phone rule drops the "+" (digits only), so for
-                 Meta hash `phone_e164(...)[1:]` instead.
+                 in plain text, as Google asks. TikTok's customer files take the same email
+                 and E.164 rules; Meta's hashed phone drops the "+" (digits only): for Meta,
+                 hash `phone_e164(...)[1:]` instead.
 
 The hashing here is what the state and the removed files keep (email_sha256, phone_sha256),
 so a customer-match removal carries exactly the hash the platform received.
