@@ -21,7 +21,9 @@ Expressions"): see pareto_nbd_log_likelihood_terms.
 
 Speed: customers are collapsed to distinct (x, t_x, T) triples with counts and the weighted
 log-likelihood is maximised by L-BFGS-B on log-parameters, with analytic gradients (BG/NBD,
-Gamma-Gamma) or central differences (Pareto/NBD).
+Gamma-Gamma) or central differences (Pareto/NBD). The BG/NBD and Gamma-Gamma objectives are
+one vectorised pass each (BgNbdTotals, GammaGammaTotals): terms in x once per distinct x, times
+once per distinct time, sums without BLAS.
 """
 
 from __future__ import annotations
