@@ -2,7 +2,7 @@
     activation tool needs to reach the person (email, names, phone, language) next to the
     facts that decide whether it may (consent, deletion, unsubscribes, bounces). It lives in
     the `activation` schema, apart from the BI-facing marts (docs/privacy.md). Unsubscribes
-    and bounces count identified events strictly before as_of_cutoff(). -#}
+    and bounces come from int_contacts__daily_activity, up to the as-of date. -#}
 
 with identity as (
 
@@ -22,9 +22,9 @@ countries as (
 
 ),
 
-events as (
+daily_activity as (
 
-    select * from {{ ref('int_events__identified') }}
+    select * from {{ ref('int_contacts__daily_activity') }}
 
 ),
 
@@ -33,14 +33,14 @@ email_outcomes as (
     select
         contact_id,
         max(
-            case when event_type = 'email_unsubscribe' then occurred_at end
+            case when event_type = 'email_unsubscribe' then last_occurred_at end
         ) as last_unsubscribed_at,
-        max(case when event_type = 'email_bounce' then occurred_at end) as last_bounced_at
-    from events
+        max(case when event_type = 'email_bounce' then last_occurred_at end) as last_bounced_at
+    from daily_activity
     where
         contact_id is not null
         and event_type in ('email_unsubscribe', 'email_bounce')
-        and occurred_at < {{ as_of_cutoff() }}
+        and event_date <= {{ as_of_date() }}
     group by contact_id
 
 ),
