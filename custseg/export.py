@@ -1,27 +1,44 @@
 """Activation export: per-segment member files and the change since the previous export.
 
-`python -m custseg export --out DIR` reads segment_membership, segment_catalog, the
-profiles and the contacts' emails (activation.activation_contacts, the restricted model) from
-the warehouse and writes, for every segment in the catalog:
+`python -m custseg export --out DIR` reads segment_membership, segment_catalog, the account
+profiles and the restricted activation model (activation.activation_contacts: contact
+fields and suppression; activation_erased_contacts: erased ids as hashes) from the warehouse
+and writes, for every segment in the catalog:
 
-    DIR/segments/<segment_id>/members.csv|.parquet   everyone exportable now (full list)
-    DIR/segments/<segment_id>/added.csv|.parquet     new since the previous export, or whose
-                                                      email / domain changed (upsert these)
-    DIR/segments/<segment_id>/removed.csv|.parquet   exported last time, not any more (delete)
-    DIR/export_manifest.json                         the run: as-of date and counts per segment
-    DIR/state/CURRENT.json                           which state version is current, and its as-of date
-    DIR/state/<version>/<segment_id>.parquet         what the destination holds after that run
+    DIR/segments/<id>/members.csv|.parquet   everyone sent now (full list), generic format
+    DIR/segments/<id>/added.csv|.parquet     new since the previous export, or whose email,
+                                             phone or domain changed (upsert these)
+    DIR/segments/<id>/removed.csv|.parquet   what to delete, with a reason (see below)
+    DIR/segments/<id>/customer_match/members|added|removed.csv
+                                             the same three lists as hashed customer-match
+                                             uploads (contact segments; custseg.export_formats)
+    DIR/export_manifest.json                 the run: as-of date, counts per segment and reason
+    DIR/state/CURRENT.json                   which state version is current, and its as-of date
+    DIR/state/<version>/<segment_id>.parquet what the destinations hold after that run
 
-members and added carry the id and the email (contacts) or website domain (accounts).
-removed and the state carry no plain email: contacts are kept as contact_id and
-email_sha256 (SHA-256 of the normalised email, lower-case hex), so a person erased on
-request (docs/privacy.md) is removed from each destination by id and hash, and the export
-folder holds no email of anyone it no longer sends. Account rows keep the domain (company
-data). A state written by an older version (contact_id, email) is read and hashed.
+Generic members and added: contact_id, account_id, email, first_name, last_name,
+country_code, language_code, marketing_consent (contacts); account_id, website_domain
+(accounts). removed and the state carry no plain email, phone or name: contacts are kept as
+contact_id, email_sha256 and phone_sha256 (the hashes of the customer-match file), so a
+person erased on request (docs/privacy.md) is removed from each destination by id and hash,
+and the export folder holds no email of anyone it no longer sends. Account rows keep the
+domain (company data). A state written by an older version (contact_id and email; or no
+phone_sha256) is read and hashed; its phones are compared from the next run on.
 
-Exportable = a member outside the holdout; contacts also need marketing consent, must not be
-deleted and need an email; accounts need a website domain. Unchanged members appear in no
-diff file, so a sync tool that sends added and removed never re-sends them.
+Who is sent: a member outside the holdout; a contact with an email and no
+activation_contacts.suppression_reason (deleted, no consent, unsubscribed after the consent,
+hard-bounced); an account with a website domain. Each member left out counts once, under
+the first reason (EXCLUSIONS), in the manifest's excluded_<reason>. removed.reason:
+    left_segment           no longer a member
+    <an exclusion>         still a member, but no longer sent (e.g. unsubscribed)
+    erased                 erased on request since the previous export (also counted as
+                           excluded_erased)
+    contact_point_changed  still sent, but its email, phone or domain changed: the row holds
+                           the old value of what changed (the others are empty). Email- and
+                           hash-keyed destinations (customer lists) delete it; id-keyed ones
+                           skip it, as the id is in added with the new value.
+Unchanged members appear in no diff file, so a sync tool that sends added and removed never
+re-sends them.
 
 Crash safety: every file is written under a temporary name, flushed and renamed. The new
 state goes into a new version folder; the switch from the old state to the new one is the
@@ -57,12 +74,24 @@ from custseg.durable import (
     is_temp_name,
     read_json_file,
 )
+from custseg.export_formats import (
+    customer_match,
+    customer_match_removals,
+    email_sha256,
+    generic_contacts,
+    phone_sha256,
+)
 
 ID_COLUMN = {"contact": "contact_id", "account": "account_id"}
 CONTACT_POINT = {"contact": "email", "account": "website_domain"}
-# What the state and removed files keep of the contact point.
-STATE_POINT = {"contact": "email_sha256", "account": "website_domain"}
+# What the state and removed files keep of the contact points.
+STATE_POINTS = {"contact": ("email_sha256", "phone_sha256"), "account": ("website_domain",)}
 TARGETS = ("duckdb", "postgres")
+# Why a member is not sent, in the order they are tested (the first that applies counts);
+# deleted .. hard_bounced are activation_contacts.suppression_reason.
+EXCLUSIONS = ("holdout", "deleted", "no_consent", "unsubscribed", "hard_bounced", "no_contact_point")
+# Why a member of the previous export is in removed, besides an exclusion above.
+LEFT_SEGMENT, ERASED, CONTACT_POINT_CHANGED = "left_segment", "erased", "contact_point_changed"
 
 CATALOG_SQL = 'select segment_id, entity_type, as_of_date from {segments}."segment_catalog"'
 
@@ -72,20 +101,25 @@ select
     membership.entity_type,
     membership.entity_id,
     membership.is_holdout,
-    coalesce(contacts.marketing_consent, false) as has_consent,
-    coalesce(contacts.is_deleted, false) as is_deleted,
-    case
-        when membership.entity_type = 'contact' then activation.email
-        else accounts.website_domain
-    end as contact_point
+    activation.account_id,
+    activation.email,
+    activation.first_name,
+    activation.last_name,
+    activation.phone,
+    activation.postal_code,
+    activation.country_code,
+    activation.language_code,
+    coalesce(activation.marketing_consent, false) as marketing_consent,
+    activation.suppression_reason,
+    accounts.website_domain
 from {segments}."segment_membership" as membership
-left join {marts}."contact_profile" as contacts
-    on membership.entity_type = 'contact' and membership.entity_id = contacts.contact_id
 left join {activation}."activation_contacts" as activation
     on membership.entity_type = 'contact' and membership.entity_id = activation.contact_id
 left join {marts}."account_profile" as accounts
     on membership.entity_type = 'account' and membership.entity_id = accounts.account_id
 """
+
+ERASED_SQL = 'select contact_id_md5 from {activation}."activation_erased_contacts"'
 
 
 @dataclass
@@ -95,11 +129,16 @@ class SegmentExport:
     members: int = 0
     added: int = 0
     removed: int = 0
+    contact_point_changed: int = 0
     unchanged: int = 0
     excluded_holdout: int = 0
-    excluded_no_consent: int = 0
     excluded_deleted: int = 0
+    excluded_no_consent: int = 0
+    excluded_unsubscribed: int = 0
+    excluded_hard_bounced: int = 0
     excluded_no_contact_point: int = 0
+    excluded_erased: int = 0
+    phone_not_e164: int = 0
 
 
 @dataclass
@@ -114,9 +153,15 @@ class ExportSummary:
         added = sum(s.added for s in self.segments)
         removed = sum(s.removed for s in self.segments)
         members = sum(s.members for s in self.segments)
+        left_out = ", ".join(
+            f"{n:,} {reason}"
+            for reason in (*EXCLUSIONS, ERASED)
+            if (n := sum(getattr(s, f"excluded_{reason}") for s in self.segments))
+        )
         return (
             f"exported {len(self.segments)} segments as of {self.as_of_date}: {members:,} members, "
-            f"{added:,} added, {removed:,} removed (previous export: {self.previous_as_of_date or 'none'})"
+            f"{added:,} added, {removed:,} removed (previous export: {self.previous_as_of_date or 'none'}); "
+            f"left out: {left_out or 'none'}"
         )
 
 
@@ -124,9 +169,9 @@ class ExportSummary:
 SEGMENT_TABLES = (
     ("segments", "segment_catalog"),
     ("segments", "segment_membership"),
-    ("marts", "contact_profile"),
     ("marts", "account_profile"),
     ("activation", "activation_contacts"),
+    ("activation", "activation_erased_contacts"),
 )
 
 # The export's write sequence, in order; CUSTSEG_FAULT_AT=<step> kills the process there.
@@ -190,95 +235,145 @@ def _read_postgres(queries: tuple[str, ...]) -> list[pd.DataFrame]:
     return frames
 
 
-def read_warehouse(target: str, database: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The catalog (segment_id, entity_type, as_of_date) and every membership with the
-    flags that decide exportability."""
+def read_warehouse(target: str, database: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame, set[str]]:
+    """The catalog (segment_id, entity_type, as_of_date), every membership with the fields
+    and flags the export needs, and the md5 hashes of erased contact ids."""
     if target not in TARGETS:
         raise ValueError(f"export supports targets {', '.join(TARGETS)}, got '{target}'")
     names = {layer: f'"{layers.schema(layer)}"' for layer in ("segments", "marts", "activation")}
-    queries = (CATALOG_SQL.format(**names), MEMBERS_SQL.format(**names))
+    queries = (CATALOG_SQL.format(**names), MEMBERS_SQL.format(**names), ERASED_SQL.format(**names))
     if target == "duckdb":
         from custseg.load import duckdb_path
 
-        return tuple(_read_duckdb(queries, database or duckdb_path()))
-    return tuple(_read_postgres(queries))
+        catalog, members, erased = _read_duckdb(queries, database or duckdb_path())
+    else:
+        catalog, members, erased = _read_postgres(queries)
+    return catalog, members, set(erased["contact_id_md5"])
 
 
-def exportable(members: pd.DataFrame) -> pd.DataFrame:
-    """Members that may be sent: outside the holdout; contacts with consent, not deleted;
-    and with an email (contacts) or a website domain (accounts)."""
+def exclusion_reasons(members: pd.DataFrame) -> pd.Series:
+    """Why each member row is not sent (EXCLUSIONS, the first that applies), None when it is:
+    in the holdout; for contacts, activation_contacts.suppression_reason (deleted, no consent,
+    unsubscribed after the consent, hard-bounced); no email (contacts) or website domain
+    (accounts)."""
     is_contact = members["entity_type"] == "contact"
-    keep = ~members["is_holdout"].astype(bool)
-    keep &= ~is_contact | (members["has_consent"].astype(bool) & ~members["is_deleted"].astype(bool))
-    keep &= members["contact_point"].notna()
-    return members[keep]
+    point = members["email"].where(is_contact, members["website_domain"])
+    reason = members["suppression_reason"].where(is_contact & members["suppression_reason"].notna())
+    reason = reason.where(~members["is_holdout"].astype(bool), "holdout")
+    return reason.where(reason.notna() | point.notna(), "no_contact_point").astype(object)
 
 
-def _exclusions(rows: pd.DataFrame) -> dict[str, int]:
-    """Why members were left out; each member counts once, under the first reason."""
-    is_contact = rows["entity_type"] == "contact"
-    holdout = rows["is_holdout"].astype(bool)
-    deleted = ~holdout & is_contact & rows["is_deleted"].astype(bool)
-    no_consent = ~holdout & ~deleted & is_contact & ~rows["has_consent"].astype(bool)
-    no_point = ~holdout & ~deleted & ~no_consent & rows["contact_point"].isna()
-    return {
-        "excluded_holdout": int(holdout.sum()),
-        "excluded_deleted": int(deleted.sum()),
-        "excluded_no_consent": int(no_consent.sum()),
-        "excluded_no_contact_point": int(no_point.sum()),
-    }
-
-
-def _member_frame(rows: pd.DataFrame, entity_type: str) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            ID_COLUMN[entity_type]: rows["entity_id"].astype(str),
-            CONTACT_POINT[entity_type]: rows["contact_point"].astype(str),
-        }
-    )
-    return frame.sort_values(ID_COLUMN[entity_type]).reset_index(drop=True)
-
-
-def _write(frame: pd.DataFrame, folder: Path, name: str) -> None:
-    """members/added/removed as CSV and Parquet; the caller flushes the folder."""
+def _write(frame: pd.DataFrame, folder: Path, name: str, parquet: bool = True) -> None:
+    """A member or diff file as CSV (and Parquet); the caller flushes the folder."""
     step = "export:segment_file_temp"
     atomic_write(folder / f"{name}.csv", lambda p: frame.to_csv(p, index=False), step, sync_dir=False)
-    atomic_write(folder / f"{name}.parquet", lambda p: frame.to_parquet(p, index=False), step, sync_dir=False)
-
-
-def email_sha256(email: str) -> str:
-    """SHA-256 of the normalised email (trimmed, lower-cased), as lower-case hex: the hashed
-    identifier destinations match on (e.g. ad platforms' customer lists)."""
-    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+    if parquet:
+        atomic_write(folder / f"{name}.parquet", lambda p: frame.to_parquet(p, index=False), step, sync_dir=False)
 
 
 def state_frame(frame: pd.DataFrame, entity_type: str) -> pd.DataFrame:
-    """What the state keeps of a member frame: the id and email_sha256 (contacts), or the id
-    and website domain (accounts). A frame already in that form is returned as is."""
-    id_column, point = ID_COLUMN[entity_type], STATE_POINT[entity_type]
-    if point in frame.columns:
-        return frame[[id_column, point]].reset_index(drop=True)
-    hashed = frame[CONTACT_POINT[entity_type]].astype(str).map(email_sha256) if entity_type == "contact" else None
-    return pd.DataFrame(
-        {id_column: frame[id_column].astype(str), point: frame[point] if hashed is None else hashed}
-    ).reset_index(drop=True)
+    """A state file in the current layout: contact_id, email_sha256 and phone_sha256
+    (contacts) or account_id and website_domain (accounts). A state written by an older
+    version (contact_id and email, or no phone_sha256) is read with the email hashed and the
+    phone hash unknown (null: a change of phone is then not detected once)."""
+    id_column = ID_COLUMN[entity_type]
+    frame = frame.copy()
+    if entity_type == "contact" and "email_sha256" not in frame.columns:
+        frame["email_sha256"] = frame["email"].astype(str).map(email_sha256)
+    for column in STATE_POINTS[entity_type]:
+        if column not in frame.columns:
+            frame[column] = None
+    return frame[[id_column, *STATE_POINTS[entity_type]]].astype(object).reset_index(drop=True)
 
 
-def _diff(current: pd.DataFrame, previous: pd.DataFrame | None, entity_type: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(added, removed): added = current members new or with a changed contact point (with
-    the plain contact point); removed = state rows of ids gone (id and hash only)."""
-    if previous is None:
-        return current, state_frame(current, entity_type).iloc[0:0]
-    id_column, point = ID_COLUMN[entity_type], STATE_POINT[entity_type]
-    now = state_frame(current, entity_type)
-    before = state_frame(previous, entity_type)
+def _differs(now: pd.Series, before: pd.Series) -> pd.Series:
+    """Element-wise 'not the same value', two nulls being the same."""
+    return ~((now == before) | (now.isna() & before.isna()))
+
+
+def _diff(
+    now: pd.DataFrame, previous: pd.DataFrame | None, entity_type: str, gone_reasons: dict[str, str]
+) -> tuple[set[str], pd.DataFrame]:
+    """(ids to send as added, removed rows) between the state now and the previous one.
+    Added: ids new to the segment or whose contact point changed. Removed: the previous
+    state row of every id gone, with its reason (gone_reasons, else left_segment); and, for
+    an id whose email (domain) or phone changed, the old value of what changed, with reason
+    contact_point_changed: email- or hash-keyed destinations delete it, id-keyed ones skip
+    it (the id is in added with its new contact point)."""
+    id_column, points = ID_COLUMN[entity_type], list(STATE_POINTS[entity_type])
+    # A state of an older version has no phone hash: a phone is then not compared.
+    unknown = {"phone_sha256"} - set(previous.columns) if previous is not None else set()
+    before = state_frame(previous if previous is not None else now.iloc[0:0], entity_type)
     merged = now.merge(before, on=id_column, how="outer", suffixes=("", "_previous"), indicator=True)
-    changed = (merged["_merge"] == "both") & (merged[point] != merged[f"{point}_previous"])
-    added_ids = merged.loc[(merged["_merge"] == "left_only") | changed, id_column]
-    removed_ids = merged.loc[merged["_merge"] == "right_only", id_column]
-    added = current[current[id_column].isin(added_ids)].reset_index(drop=True)
-    removed = before[before[id_column].isin(removed_ids)].reset_index(drop=True)
-    return added, removed
+    both = merged["_merge"] == "both"
+    changed = {
+        point: both & (point not in unknown) & _differs(merged[point], merged[f"{point}_previous"]) for point in points
+    }
+    any_change = pd.concat(changed.values(), axis=1).any(axis=1)
+    added = set(merged.loc[(merged["_merge"] == "left_only") | any_change, id_column])
+    gone = before[before[id_column].isin(merged.loc[merged["_merge"] == "right_only", id_column])].copy()
+    gone["reason"] = [gone_reasons.get(i) or LEFT_SEGMENT for i in gone[id_column]]
+    # Old values to delete: those that changed and were sent (a phone added is no removal).
+    dropped = {point: changed[point] & merged[f"{point}_previous"].notna() for point in points}
+    moved = pd.concat(dropped.values(), axis=1).any(axis=1)
+    old_points = pd.DataFrame(
+        {
+            id_column: merged.loc[moved, id_column],
+            **{point: merged.loc[moved, f"{point}_previous"].where(dropped[point][moved]) for point in points},
+            "reason": CONTACT_POINT_CHANGED,
+        }
+    )
+    removed = pd.concat([gone, old_points], ignore_index=True) if len(old_points) else gone
+    return added, removed.sort_values([id_column, "reason"]).reset_index(drop=True)
+
+
+def _current_state(members: pd.DataFrame, entity_type: str) -> pd.DataFrame:
+    """The state of a segment's exportable member rows (sorted by id)."""
+    id_column = ID_COLUMN[entity_type]
+    if entity_type == "contact":
+        frame = pd.DataFrame(
+            {
+                id_column: members["entity_id"].astype(str),
+                "email_sha256": members["email"].astype(str).map(email_sha256),
+                "phone_sha256": members["phone_sha256"],
+            }
+        )
+    else:
+        frame = pd.DataFrame(
+            {id_column: members["entity_id"].astype(str), "website_domain": members["website_domain"].astype(str)}
+        )
+    return frame.sort_values(id_column).astype(object).reset_index(drop=True)
+
+
+def _member_files(rows: pd.DataFrame, entity_type: str) -> pd.DataFrame:
+    """The generic member file of exportable rows: contacts in GENERIC_CONTACT_COLUMNS,
+    accounts as account_id and website_domain."""
+    if entity_type == "contact":
+        return generic_contacts(rows)
+    frame = pd.DataFrame(
+        {"account_id": rows["entity_id"].astype(str), "website_domain": rows["website_domain"].astype(str)}
+    )
+    return frame.sort_values("account_id").reset_index(drop=True)
+
+
+def _with_phone_hashes(members: pd.DataFrame) -> pd.DataFrame:
+    """members with phone_sha256 (of the E.164 number; null without a phone or when it is not
+    a possible number of its country) and phone_unusable (a phone given but not E.164-able),
+    computed once per contact."""
+    contacts = members.loc[members["entity_type"] == "contact", ["entity_id", "phone", "country_code"]]
+    contacts = contacts.drop_duplicates("entity_id")
+    hashes = {
+        entity_id: phone_sha256(phone, country)
+        for entity_id, phone, country in contacts.itertuples(index=False)
+        if isinstance(phone, str) and phone.strip()
+    }
+    given = members["entity_id"].isin(hashes.keys()) & (members["entity_type"] == "contact")
+    phone_hash = members["entity_id"].map(hashes).where(given)
+    return members.assign(phone_sha256=phone_hash.astype(object), phone_unusable=given & phone_hash.isna())
+
+
+def _erased_ids(ids: pd.Series, erased_md5: set[str]) -> set[str]:
+    return {i for i in ids if hashlib.md5(str(i).strip().encode("utf-8")).hexdigest() in erased_md5}
 
 
 @dataclass
@@ -341,7 +436,7 @@ def read_previous_state(out_dir: Path) -> PreviousState:
         except Exception as error:  # pyarrow raises several types for a damaged file
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise UserError(f"export state file {path} is unreadable ({reason}); {remedy}") from None
-        if len(frame.columns) != 2 or not (set(frame.columns) & set(ID_COLUMN.values())):
+        if len(frame.columns) not in (2, 3) or not (set(frame.columns) & set(ID_COLUMN.values())):
             raise UserError(f"export state file {path} is unreadable (unexpected columns); {remedy}")
         frames[path.stem] = frame
     return PreviousState(folder=folder, as_of_date=as_of, frames=frames)
@@ -354,10 +449,14 @@ def export_segments(
     now: datetime | None = None,
 ) -> ExportSummary:
     """Write the member and diff files of every segment to out_dir (see the module doc)."""
-    catalog, members = read_warehouse(target, database)
+    catalog, members, erased_md5 = read_warehouse(target, database)
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = read_previous_state(out_dir)
-    for stale in [*out_dir.glob(".*.tmp-*"), *out_dir.glob("segments/*/.*.tmp-*")]:
+    for stale in [
+        *out_dir.glob(".*.tmp-*"),
+        *out_dir.glob("segments/*/.*.tmp-*"),
+        *out_dir.glob("segments/*/*/.*.tmp-*"),
+    ]:
         stale.unlink(missing_ok=True)  # left by a run that was killed
     as_of = str(pd.Timestamp(catalog["as_of_date"].iloc[0]).date()) if len(catalog) else None
     summary = ExportSummary(
@@ -367,7 +466,8 @@ def export_segments(
         exported_at=(now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     fault_point("export:read")
-    keep = exportable(members)
+    members = _with_phone_hashes(members.assign(reason=exclusion_reasons(members)))
+    erased = _erased_ids(pd.concat([f.iloc[:, 0] for f in previous.frames.values()] or [pd.Series()]), erased_md5)
     new_state: dict[str, pd.DataFrame] = {}
     segment_types = dict(zip(catalog["segment_id"], catalog["entity_type"], strict=True))
     # Segments exported before but no longer defined: everyone is removed.
@@ -377,25 +477,40 @@ def export_segments(
     for segment_id in sorted(segment_types):
         entity_type = segment_types[segment_id]
         rows = members[members["segment_id"] == segment_id]
-        current = _member_frame(keep[keep["segment_id"] == segment_id], entity_type)
-        added, removed = _diff(current, previous.frames.get(segment_id), entity_type)
+        sent = rows[rows["reason"].isna()]
+        now_state = _current_state(sent, entity_type)
+        gone_reasons = dict(zip(rows["entity_id"], rows["reason"], strict=True)) | dict.fromkeys(erased, ERASED)
+        added_ids, removed = _diff(now_state, previous.frames.get(segment_id), entity_type, gone_reasons)
+        current = _member_files(sent, entity_type)
+        added = current[current[ID_COLUMN[entity_type]].isin(added_ids)].reset_index(drop=True)
         folder = out_dir / "segments" / segment_id
         folder.mkdir(parents=True, exist_ok=True)
         _write(current, folder, "members")
         _write(added, folder, "added")
         _write(removed, folder, "removed")
+        if entity_type == "contact":
+            matched = folder / "customer_match"
+            matched.mkdir(exist_ok=True)
+            _write(customer_match(sent), matched, "members", parquet=False)
+            _write(customer_match(sent[sent["entity_id"].isin(added_ids)]), matched, "added", parquet=False)
+            _write(customer_match_removals(removed), matched, "removed", parquet=False)
+            fsync_dir(matched)
         fsync_dir(folder)
         fault_point("export:segment_files_partial")
-        new_state[segment_id] = state_frame(current, entity_type)
+        new_state[segment_id] = now_state
+        reasons = rows["reason"].value_counts()
         summary.segments.append(
             SegmentExport(
                 segment_id=segment_id,
                 entity_type=entity_type,
                 members=len(current),
                 added=len(added),
-                removed=len(removed),
+                removed=int((removed["reason"] != CONTACT_POINT_CHANGED).sum()),
+                contact_point_changed=int((removed["reason"] == CONTACT_POINT_CHANGED).sum()),
                 unchanged=len(current) - len(added),
-                **_exclusions(rows),
+                **{f"excluded_{reason}": int(reasons.get(reason, 0)) for reason in EXCLUSIONS},
+                excluded_erased=int((removed["reason"] == ERASED).sum()),
+                phone_not_e164=int(sent["phone_unusable"].sum()),
             )
         )
     fault_point("export:segment_files")

@@ -109,8 +109,8 @@ def test_export_names_the_missing_layer_tables(tmp_path: Path) -> None:
         con.execute("create schema marts; create schema segments; create table segments.segment_catalog (x int)")
     line = _one_clear_line(_cli(["export", "--out", str(tmp_path / "o"), "--database", str(database)]))
     missing = (
-        "has no segments.segment_membership, marts.contact_profile, marts.account_profile,"
-        " activation.activation_contacts"
+        "has no segments.segment_membership, marts.account_profile, activation.activation_contacts,"
+        " activation.activation_erased_contacts"
     )
     assert missing in line and "DBT_SCHEMA_PREFIX" in line, line
 

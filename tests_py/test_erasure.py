@@ -9,6 +9,7 @@ orphans (no failure), which is why erasure, not deletion, is the clean path."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -59,7 +60,7 @@ def _choose_people(database: Path) -> tuple[dict, str]:
             inner join events using (contact_id)
             inner join orders using (contact_id)
             inner join exported using (contact_id)
-            where profile.marketing_consent and not profile.is_deleted
+            where contact.suppression_reason is null
                 and (select count(*) from stg_crm__contacts as c
                      where c.email_normalized = contact.email) = 1
             order by exported.n desc, events.n, profile.contact_id
@@ -262,14 +263,17 @@ def test_the_export_removes_them_by_id_and_email_hash(erased: dict) -> None:
         [pd.read_parquet(folder / "removed.parquet").assign(segment_id=folder.name) for folder in segments]
     )
     theirs = removed[removed.get("contact_id") == person["contact_id"]]
-    assert len(theirs) > 0 and set(theirs["email_sha256"]) == {digest}
+    assert len(theirs) > 0 and set(theirs["email_sha256"]) == {digest} and set(theirs["reason"]) == {"erased"}
+    manifest = json.loads((erased["export"] / "export_manifest.json").read_text())
+    assert sum(s["excluded_erased"] for s in manifest["segments"]) == len(theirs)
+    assert "erased" in erased["second_export"].stdout
     for folder in segments:
         for name in ("removed.parquet", "removed.csv"):
             frame = pd.read_parquet(folder / name) if name.endswith("parquet") else pd.read_csv(folder / name)
             assert "email" not in frame.columns
             assert {"email_sha256", "website_domain"} & set(frame.columns)
         members = pd.read_parquet(folder / "members.parquet")
-        assert list(members.columns) in (["contact_id", "email"], ["account_id", "website_domain"])
+        assert person["contact_id"] not in set(members.iloc[:, 0])
     for state in (erased["export"] / "state").rglob("*.parquet"):
         assert "email" not in pd.read_parquet(state).columns
 

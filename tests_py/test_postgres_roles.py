@@ -64,9 +64,9 @@ def test_bi_role_reads_marts_and_segments_only(layers: dict) -> None:
     assert not leaked, f"segmentation_bi can read {leaked}"
 
 
-def test_activation_role_adds_the_activation_model_only(layers: dict) -> None:
+def test_activation_role_adds_the_activation_models_only(layers: dict) -> None:
     readable = _readable("segmentation_activation", layers["bi"])
     assert all(readable.values()), [name for name, ok in readable.items() if not ok]
     others = _readable("segmentation_activation", layers["denied"])
     allowed = sorted(name for name, ok in others.items() if ok)
-    assert allowed == ["activation.activation_contacts"], allowed
+    assert allowed == ["activation.activation_contacts", "activation.activation_erased_contacts"], allowed

@@ -44,10 +44,18 @@ def warehouses(built: dict, tmp_path_factory: pytest.TempPathFactory) -> dict[st
         con.execute("delete from segment_catalog where segment_id = ?", [retired])
         con.execute("delete from segment_membership where segment_id = ?", [retired])
         con.execute("delete from segment_membership where hash(entity_id) % 5 = 0")  # removed
-        con.execute("update contact_profile set marketing_consent = true where hash(contact_id) % 4 = 0")  # added
+        con.execute(
+            "update activation_contacts set suppression_reason = null where hash(contact_id) % 4 = 0"
+        )  # added
+        con.execute(
+            "update activation_contacts set suppression_reason = 'unsubscribed' where hash(contact_id) % 9 = 2"
+        )  # suppressed: removed with its reason
         con.execute(
             "update activation_contacts set email = 'new.' || email where hash(contact_id) % 6 = 1"
-        )  # changed contact point: re-sent as added
+        )  # changed contact point: re-sent as added, the old hash removed
+        con.execute(
+            "update activation_contacts set phone = '+44 20 7946 0958' where hash(contact_id) % 7 = 3"
+        )  # changed phone
         con.execute("update segment_catalog set as_of_date = as_of_date + interval 7 day")
     return {"a": a, "b": b}
 

@@ -58,6 +58,7 @@ COLUMNS: dict[str, list[str]] = {
         "lifecycle_stage",
         "lead_source",
         "marketing_consent",
+        "marketing_consent_at",
         "created_at",
         "updated_at",
         "is_deleted",

@@ -358,12 +358,13 @@ class CrmTables(GeneratorBase):
         income_usd = np.exp(rng.normal(np.log(55_000), 0.55, n)) * (1 + 0.15 * (household > 2))
         income = np.maximum(1000, np.round(income_usd * self.country_fx[self.con_country], -2)).astype(np.int64)
         city, _, postal = self._places(rng, self.con_country)
+        prefix_index = np.array([list(ref.PHONE_PREFIX).index(c) for c in self.country_codes])[self.con_country]
+        national = rng.integers(200_000_000, 999_999_999, n)
+        # ten-digit national numbers where the numbering plan has them (a digit derived, not drawn)
+        ten_digits = np.isin(prefix_index, [list(ref.PHONE_PREFIX).index(c) for c in ("US", "CA", "TR")])
         phone = pc.binary_join_element_wise(
-            _take(
-                list(ref.PHONE_PREFIX.values()),
-                np.array([list(ref.PHONE_PREFIX).index(c) for c in self.country_codes])[self.con_country],
-            ),
-            _int_text(rng.integers(200_000_000, 999_999_999, n)),
+            _take(list(ref.PHONE_PREFIX.values()), prefix_index),
+            _int_text(np.where(ten_digits, national * 10 + national % 7, national)),
             " ",
         )
         updated = self.con_created + (rng.random(n) * (self.end - self.con_created)).astype(np.int64)
@@ -375,6 +376,7 @@ class CrmTables(GeneratorBase):
             ["organic", "paid_search", "social", "referral", "event", "outbound", "partner"],
             _pick(rng, [0.3, 0.2, 0.15, 0.1, 0.08, 0.1, 0.07], n),
         )
+        consent_at = self._consent_times(updated)
         tz = _with_mask(_take(self.country_tz, self.con_country), rng.random(n) < 0.3)
         iso = rng.random(n) < 0.05
         self._variant("crm_contacts", "iso_8601_timestamp", int(iso.sum()))
@@ -401,6 +403,7 @@ class CrmTables(GeneratorBase):
             "lifecycle_stage": _take(stages, stage),
             "lead_source": source,
             "marketing_consent": consent_text,
+            "marketing_consent_at": consent_at,
             "created_at": _iso_variant(_ts_text(self.con_created), iso),
             "updated_at": _iso_variant(_ts_text(updated), iso),
             "is_deleted": _take(["false", "true"], self.con_deleted.astype(np.int64)),
@@ -428,3 +431,14 @@ class CrmTables(GeneratorBase):
         parts.append(dup)
         self.valid_duplicates["crm_contacts"] = {"same_email_new_contact_id": k}
         self._write_small("crm_contacts", parts, rng)
+
+    def _consent_times(self, updated: np.ndarray) -> pa.Array:
+        """When each consenting contact last gave marketing consent: at sign-up, or for one in
+        seven a later re-consent (before the record's last update); empty without consent and
+        for one in twenty consenting legacy records. Its own random stream, so the other
+        columns stay as they were before the column existed."""
+        rng = self._rng("consent_times")
+        n = len(updated)
+        later = rng.random(n) < 1 / 7
+        offset = np.where(later, (rng.random(n) * (updated - self.con_created)).astype(np.int64), 0)
+        return _with_mask(_ts_text(self.con_created + offset), ~self.con_consent | (rng.random(n) < 0.05))

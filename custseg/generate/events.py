@@ -169,13 +169,16 @@ class EventTables(GeneratorBase):
         priority = _take(
             [p for p, _ in ref.TICKET_PRIORITIES], _pick(rng, [w for _, w in ref.TICKET_PRIORITIES], total)
         )
+        # bounces: hard (the address does not exist) or soft (a full mailbox, a server down)
+        hard = self._rng("bounce_types", next_id).random(total) < 0.4
+        bounce_type = _take(["soft", "hard"], hard.astype(np.int64))
         props_by_type = [
             pc.binary_join_element_wise('{"url":"', url_text, '"}', ""),
             pc.binary_join_element_wise(campaign, "}", ""),
             pc.binary_join_element_wise(campaign, "}", ""),
             pc.binary_join_element_wise(campaign, ',"url":"', url_text, '?utm_medium=email"}', ""),
             pc.binary_join_element_wise(campaign, "}", ""),
-            pc.binary_join_element_wise(campaign, "}", ""),
+            pc.binary_join_element_wise(campaign, ',"bounce_type":"', bounce_type, '"}', ""),
             pc.binary_join_element_wise('{"url":"', url_text, '"}', ""),
             pc.binary_join_element_wise('{"account_id":"', account_text, '"}', ""),
             pc.binary_join_element_wise('{"feature":"', feature, '","account_id":"', account_text, '"}', ""),

@@ -46,7 +46,13 @@ FIT_SOURCE = ("clv", "clv_parameters_fit")
 EXPECTATIONS = PROJECT_DIR / "checks" / "expectations.yml"
 # The size comparison of the checkpoint reads this model.
 SIZE_CHECK_MODEL = "segment_catalog"
-EXPORT_MODELS = ("segment_catalog", "segment_membership", "contact_profile", "account_profile", "activation_contacts")
+EXPORT_MODELS = (
+    "segment_catalog",
+    "segment_membership",
+    "account_profile",
+    "activation_contacts",
+    "activation_erased_contacts",
+)
 HOURLY_CRON = "15 * * * *"
 DAILY_CRON = "0 3 * * *"
 
@@ -279,7 +285,7 @@ def gx_checkpoint(context: dg.AssetCheckExecutionContext):
     description="Per-segment member files and the diff since the previous export (`python -m custseg export`).",
 )
 def segment_export(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    from custseg.export import export_segments
+    from custseg.export import ERASED, EXCLUSIONS, export_segments
     from custseg.load import duckdb_path
 
     out_dir = Path(os.environ.get("CUSTSEG_EXPORT_DIR") or PROJECT_DIR / "warehouse" / "export")
@@ -294,6 +300,12 @@ def segment_export(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "out_dir": str(out_dir),
             "segments": len(summary.segments),
             "members": sum(s.members for s in summary.segments),
+            "added": sum(s.added for s in summary.segments),
+            "removed": sum(s.removed for s in summary.segments),
+            **{
+                f"excluded_{reason}": sum(getattr(s, f"excluded_{reason}") for s in summary.segments)
+                for reason in (*EXCLUSIONS, ERASED)
+            },
             "as_of_date": summary.as_of_date or "",
         }
     )

@@ -1,6 +1,8 @@
-{#- Every staged event with its canonical contact and account, for analysis at event level
-    (no model reads it: the marts count the per-day aggregates of int_events__daily_resolved).
-    A view: the event's identity key (the identifiers it carries and its
+{#- Every staged event with its canonical contact and account, where event-level rows are
+    needed: activation_contacts reads its unsubscribe and bounce events (a bounce counts only
+    for the address it concerns and its bounce type, which the daily aggregates do not keep);
+    the other marts count the per-day aggregates of int_events__daily_resolved. A view, so
+    a reader filtering on event_type resolves only those events: the event's identity key (the identifiers it carries and its
     properties.account_id) looked up in int_events__identity_resolution, where the
     resolution rules live. -#}
 

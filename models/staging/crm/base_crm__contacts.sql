@@ -16,15 +16,18 @@
                                 annual_income (in the reporting currency) above
                                 plausible_max_amount, birth_date more than
                                 plausible_max_age_years before _loaded_at, created_at /
-                                updated_at before plausible_min_timestamp
+                                updated_at / marketing_consent_at before
+                                plausible_min_timestamp
       7 unknown_currency        income_currency not in the fx_rates seed
       8 unknown_country         country given but not in the country_aliases seed
       9 invalid_value           gender, marital_status, lifecycle_stage, marketing_consent or
                                 is_deleted outside its accepted values
-     10 invalid_timestamp       birth_date, created_at or updated_at given but not parseable
+     10 invalid_timestamp       birth_date, marketing_consent_at, created_at or updated_at
+                                given but not parseable
                                 (a UTC offset is converted; a malformed one or beyond +-14:00
                                 is invalid)
-     11 future_timestamp        birth_date, created_at or updated_at later than _loaded_at
+     11 future_timestamp        birth_date, marketing_consent_at, created_at or updated_at
+                                later than _loaded_at
      12 orphan_foreign_key      account_id given but not a staged account
      13 duplicate               valid, but another valid row with the same contact_id wins
                                 (latest updated_at, then latest _loaded_at, then row hash) -#}
@@ -73,6 +76,7 @@
     },
     {'name': 'lead_source', 'type': 'text', 'snake': true},
     {'name': 'marketing_consent', 'type': 'boolean', 'as': 'parsed_marketing_consent'},
+    {'name': 'marketing_consent_at', 'type': 'timestamp'},
     {'name': 'created_at', 'type': 'timestamp'},
     {'name': 'updated_at', 'type': 'timestamp'},
     {'name': 'is_deleted', 'type': 'boolean', 'as': 'parsed_is_deleted'},
@@ -162,6 +166,7 @@ final as (
         raw_lifecycle_stage,
         raw_lead_source,
         raw_marketing_consent,
+        raw_marketing_consent_at,
         raw_created_at,
         raw_updated_at,
         raw_is_deleted,
@@ -191,6 +196,7 @@ final as (
         lifecycle_stage,
         lead_source,
         coalesce(parsed_marketing_consent, false) as marketing_consent,
+        marketing_consent_at,
         coalesce(parsed_is_deleted, false) as is_deleted,
         account_id is null as is_consumer,
         created_at,

@@ -37,6 +37,7 @@ staged as (
         lifecycle_stage,
         lead_source,
         marketing_consent,
+        marketing_consent_at,
 
         -- flags
         is_deleted,

@@ -27,6 +27,7 @@ rejected as (
         raw_lifecycle_stage as lifecycle_stage,
         raw_lead_source as lead_source,
         raw_marketing_consent as marketing_consent,
+        raw_marketing_consent_at as marketing_consent_at,
         raw_created_at as created_at,
         raw_updated_at as updated_at,
         raw_is_deleted as is_deleted,

@@ -311,7 +311,7 @@ final as (
         {%- for key, column in [
             ('url', 'url'), ('content_topic', 'content_topic'), ('campaign', 'campaign'),
             ('feature', 'feature'), ('ticket_priority', 'ticket_priority'),
-            ('account_id', 'properties_account_id'),
+            ('account_id', 'properties_account_id'), ('bounce_type', 'bounce_type'),
         ] %}
             case
                 when validation_reason is null

@@ -30,6 +30,7 @@ final as (
         feature,
         ticket_priority,
         properties_account_id,
+        bounce_type,
 
         -- timestamps
         occurred_at,
