@@ -3,12 +3,10 @@
     its email_normalized matching a staged contact's email. Both resolve to the
     canonical contact of int_contacts__identity. When an anonymous id was seen with
     several contacts, the contact of the earliest linking event wins (occurred_at, then
-    event_id). Computed on int_events__identity_keys (one row per combination of
-    identifiers the events carry, with its event count and earliest event), not on the
-    events. -#}
-with identity_keys as (
+    event_id). -#}
+with events as (
 
-    select * from {{ ref('int_events__identity_keys') }}
+    select * from {{ ref('stg_events__events') }}
 
 ),
 
@@ -28,23 +26,22 @@ canonical_by_email as (
 
 ),
 
-linking_keys as (
+linking_events as (
 
     select
-        identity_keys.anonymous_id,
-        identity_keys.first_event_id,
-        identity_keys.first_occurred_at,
-        identity_keys.event_count,
+        events.anonymous_id,
+        events.event_id,
+        events.occurred_at,
         coalesce(
             direct_identities.canonical_contact_id,
             canonical_by_email.canonical_contact_id
         ) as canonical_contact_id
-    from identity_keys
+    from events
     left join identities as direct_identities
-        on identity_keys.contact_id = direct_identities.contact_id
+        on events.contact_id = direct_identities.contact_id
     left join canonical_by_email
-        on identity_keys.email_normalized = canonical_by_email.email_normalized
-    where identity_keys.anonymous_id is not null
+        on events.email_normalized = canonical_by_email.email_normalized
+    where events.anonymous_id is not null
 
 ),
 
@@ -52,16 +49,15 @@ ranked_links as (
 
     select
         anonymous_id,
-        first_event_id,
-        first_occurred_at,
+        event_id,
+        occurred_at,
         canonical_contact_id,
         row_number() over (
             partition by anonymous_id
-            order by first_occurred_at, first_event_id
+            order by occurred_at, event_id
         ) as link_rank,
-        cast(sum(event_count) over (partition by anonymous_id) as {{ dbt.type_bigint() }})
-            as linking_event_count
-    from linking_keys
+        count(*) over (partition by anonymous_id) as linking_event_count
+    from linking_events
     where canonical_contact_id is not null
 
 ),
@@ -72,10 +68,10 @@ identity_map as (
         -- ids
         anonymous_id,
         canonical_contact_id,
-        first_event_id as first_linking_event_id,
+        event_id as first_linking_event_id,
 
         -- facts
-        first_occurred_at as first_linked_at,
+        occurred_at as first_linked_at,
         linking_event_count
 
     from ranked_links

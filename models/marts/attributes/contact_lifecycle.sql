@@ -50,9 +50,9 @@ orders as (
 
 ),
 
-daily_activity as (
+events as (
 
-    select * from {{ ref('int_contacts__daily_activity') }}
+    select * from {{ ref('int_events__identified') }}
 
 ),
 
@@ -143,11 +143,11 @@ contact_orders as (
 contact_forms as (
 
     select distinct contact_id
-    from daily_activity
+    from events
     where
         event_type = 'form_submit'
         and contact_id is not null
-        and event_date <= {{ as_of_date() }}
+        and occurred_at < {{ as_of_cutoff() }}
 
 ),
 

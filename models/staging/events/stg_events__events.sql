@@ -36,10 +36,7 @@ final as (
         occurred_at,
         received_at,
         event_date,
-        event_month,
-
-        -- the delivery in base_events__events
-        row_fingerprint
+        event_month
 
     from base_events
     where reject_reason is null
