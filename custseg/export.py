@@ -83,7 +83,6 @@ from custseg.export_formats import (
 )
 
 ID_COLUMN = {"contact": "contact_id", "account": "account_id"}
-CONTACT_POINT = {"contact": "email", "account": "website_domain"}
 # What the state and removed files keep of the contact points.
 STATE_POINTS = {"contact": ("email_sha256", "phone_sha256"), "account": ("website_domain",)}
 TARGETS = ("duckdb", "postgres")
@@ -329,20 +328,16 @@ def _diff(
 
 def _current_state(members: pd.DataFrame, entity_type: str) -> pd.DataFrame:
     """The state of a segment's exportable member rows (sorted by id)."""
-    id_column = ID_COLUMN[entity_type]
-    if entity_type == "contact":
-        frame = pd.DataFrame(
-            {
-                id_column: members["entity_id"].astype(str),
-                "email_sha256": members["email"].astype(str).map(email_sha256),
-                "phone_sha256": members["phone_sha256"],
-            }
-        )
-    else:
-        frame = pd.DataFrame(
-            {id_column: members["entity_id"].astype(str), "website_domain": members["website_domain"].astype(str)}
-        )
-    return frame.sort_values(id_column).astype(object).reset_index(drop=True)
+    if entity_type == "account":
+        return _member_files(members, entity_type).astype(object)  # the member file is the state
+    frame = pd.DataFrame(
+        {
+            "contact_id": members["entity_id"].astype(str),
+            "email_sha256": members["email_sha256"],
+            "phone_sha256": members["phone_sha256"],
+        }
+    )
+    return frame.sort_values("contact_id").astype(object).reset_index(drop=True)
 
 
 def _member_files(rows: pd.DataFrame, entity_type: str) -> pd.DataFrame:
@@ -356,20 +351,29 @@ def _member_files(rows: pd.DataFrame, entity_type: str) -> pd.DataFrame:
     return frame.sort_values("account_id").reset_index(drop=True)
 
 
-def _with_phone_hashes(members: pd.DataFrame) -> pd.DataFrame:
-    """members with phone_sha256 (of the E.164 number; null without a phone or when it is not
-    a possible number of its country) and phone_unusable (a phone given but not E.164-able),
-    computed once per contact."""
-    contacts = members.loc[members["entity_type"] == "contact", ["entity_id", "phone", "country_code"]]
-    contacts = contacts.drop_duplicates("entity_id")
-    hashes = {
+def _with_hashes(members: pd.DataFrame) -> pd.DataFrame:
+    """members with email_sha256, phone_sha256 (of the E.164 number; null without a phone or
+    when it is not a possible number of its country) and phone_unusable (a phone given but not
+    E.164-able), computed once per contact however many segments it is in."""
+    is_contact = members["entity_type"] == "contact"
+    contacts = members.loc[is_contact, ["entity_id", "email", "phone", "country_code"]].drop_duplicates("entity_id")
+    emails = {
+        entity_id: email_sha256(email)
+        for entity_id, email in zip(contacts["entity_id"], contacts["email"], strict=True)
+        if isinstance(email, str)
+    }
+    phones = {
         entity_id: phone_sha256(phone, country)
-        for entity_id, phone, country in contacts.itertuples(index=False)
+        for entity_id, _, phone, country in contacts.itertuples(index=False)
         if isinstance(phone, str) and phone.strip()
     }
-    given = members["entity_id"].isin(hashes.keys()) & (members["entity_type"] == "contact")
-    phone_hash = members["entity_id"].map(hashes).where(given)
-    return members.assign(phone_sha256=phone_hash.astype(object), phone_unusable=given & phone_hash.isna())
+    given = members["entity_id"].isin(phones.keys()) & is_contact
+    phone_hash = members["entity_id"].map(phones).where(given)
+    return members.assign(
+        email_sha256=members["entity_id"].map(emails).where(is_contact).astype(object),
+        phone_sha256=phone_hash.astype(object),
+        phone_unusable=given & phone_hash.isna(),
+    )
 
 
 def _erased_ids(ids: pd.Series, erased_md5: set[str]) -> set[str]:
@@ -466,7 +470,7 @@ def export_segments(
         exported_at=(now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     fault_point("export:read")
-    members = _with_phone_hashes(members.assign(reason=exclusion_reasons(members)))
+    members = _with_hashes(members.assign(reason=exclusion_reasons(members)))
     erased = _erased_ids(pd.concat([f.iloc[:, 0] for f in previous.frames.values()] or [pd.Series()]), erased_md5)
     new_state: dict[str, pd.DataFrame] = {}
     segment_types = dict(zip(catalog["segment_id"], catalog["entity_type"], strict=True))

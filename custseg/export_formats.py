@@ -99,11 +99,12 @@ def generic_contacts(members: pd.DataFrame) -> pd.DataFrame:
 
 
 def customer_match(members: pd.DataFrame) -> pd.DataFrame:
-    """Members of a contact segment as a hashed customer-match upload, in contact_id order."""
+    """Members of a contact segment (with their email_sha256 and phone_sha256) as a hashed
+    customer-match upload, in contact_id order."""
     ordered = members.sort_values("entity_id")
     return pd.DataFrame(
         {
-            "Email": ordered["email"].astype(str).map(email_sha256),
+            "Email": ordered["email_sha256"],
             "Phone": ordered["phone_sha256"],
             "First Name": ordered["first_name"].map(name_sha256),
             "Last Name": ordered["last_name"].map(name_sha256),
@@ -116,6 +117,4 @@ def customer_match(members: pd.DataFrame) -> pd.DataFrame:
 def customer_match_removals(removed: pd.DataFrame) -> pd.DataFrame:
     """Removed state rows (contact_id, email_sha256, phone_sha256, reason) as the hashed
     identifiers to remove from a customer list."""
-    return pd.DataFrame(
-        {"Email": removed["email_sha256"], "Phone": removed.get("phone_sha256", pd.Series(dtype=object))}
-    ).reset_index(drop=True)
+    return pd.DataFrame({"Email": removed["email_sha256"], "Phone": removed["phone_sha256"]}).reset_index(drop=True)
