@@ -9,7 +9,9 @@ reason in the report) it
   3. runs the floor (scripts/bench_floor.sql: one DuckDB process, no dbt, no tests) on the
      same files with the same DuckDB settings,
   4. appends 1 % new events (a new Parquet file in the raw events folder, received after the
-     latest received_at) and runs `dbt build` again (incremental models update in place),
+     latest received_at) and runs what an hourly orchestrated run runs, `dbt build --selector
+     hourly` (reported as ratio_incremental_to_full); then appends another 1 % and runs a
+     whole `dbt build` again (incremental models update in place; ratio_build_incremental_to_full),
 and records wall time, peak memory (RSS of the whole process tree, polled from /proc), rows
 per layer, rows per second and the slowest models (dbt's run_results.json). The CLV peer
 (scripts/bench_clv.py: our BG/NBD + Gamma-Gamma against lifetimes) runs once. Results go to
@@ -35,7 +37,7 @@ from typing import Any
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 AS_OF = "2026-06-30"
 FLOOR_SQL = PROJECT_DIR / "scripts" / "bench_floor.sql"
-APPEND_FILE = "bench-append-00000.parquet"
+APPEND_FILE = "bench-append-00000.parquet"  # batch 1; batch n: bench-append-0000n.parquet
 LAYERS = ("staging", "intermediate", "marts", "segments")
 GIB = 1024**3
 # Disk per raw event, measured at 100M events: the Parquet raw files and the built DuckDB
@@ -182,9 +184,13 @@ def load(data_dir: Path, db: Path) -> dict[str, int]:
     return load_duckdb(data_dir, path=db)
 
 
-def dbt_build(settings: Settings, workdir: Path, label: str) -> tuple[Measured, dict[str, Any]]:
+def dbt_build(
+    settings: Settings, workdir: Path, label: str, selector: str | None = None
+) -> tuple[Measured, dict[str, Any]]:
     dbt = str(Path(sys.executable).parent / "dbt")
     cmd = [dbt, "build", "--vars", f"{{as_of_date: '{settings.as_of}'}}"]
+    if selector:
+        cmd += ["--selector", selector]
     log = workdir / f"dbt_{label}.log"
     result = run_measured(cmd, env=dbt_env(settings, workdir), cwd=settings.project_dir, log=log)
     target = workdir / "target"
@@ -224,17 +230,24 @@ def floor_measured(data_dir: Path, workdir: Path, settings: Settings) -> Measure
     return result
 
 
-def append_events(data_dir: Path, share: float, seed: int = 42) -> int:
+def append_file(batch: int = 1) -> str:
+    return APPEND_FILE if batch == 1 else APPEND_FILE.replace("00000", f"{batch - 1:05d}")
+
+
+def append_events(data_dir: Path, share: float, seed: int = 42, batch: int = 1) -> int:
     """Write `share` of the raw event count as new events received after the latest one.
 
     The new rows are copies of randomly sampled raw rows (so dirty rows, duplicates of
     contacts and anonymous ids appear at the usual rates) with new event ids, received
     within one hour after the current max(received_at), occurred_at moved by the same
-    amount (the original collection latency is kept)."""
+    amount (the original collection latency is kept). Batch n > 1 (a later load, after the
+    earlier batches) has its own file and event ids (evt-append<n>-...)."""
     import duckdb
 
     events = data_dir / "events"
-    (events / APPEND_FILE).unlink(missing_ok=True)
+    file_name = append_file(batch)
+    id_prefix = "evt-append-" if batch == 1 else f"evt-append{batch}-"
+    (events / file_name).unlink(missing_ok=True)
     glob = str(events / "*.parquet")
     with duckdb.connect() as con:
         total, max_received = con.execute(
@@ -257,14 +270,14 @@ def append_events(data_dir: Path, share: float, seed: int = 42) -> int:
                     from sampled
                 )
                 select
-                    'evt-append-' || lpad(cast(ordinal as varchar), 10, '0') as event_id,
+                    '{id_prefix}' || lpad(cast(ordinal as varchar), 10, '0') as event_id,
                     case when occurred_at is null then null
                         else occurred_at + (new_received_at - received_at) end as occurred_at,
                     case when received_at is null then null else new_received_at end
                         as received_at,
                     contact_id, email, anonymous_id, event_type, properties
                 from shifted
-            ) to '{events / APPEND_FILE}' (format parquet, compression zstd)
+            ) to '{events / file_name}' (format parquet, compression zstd)
         """)
         columns = con.execute(f"describe select * from read_parquet('{glob}')").fetchall()
     if len(columns) != 8:
@@ -273,7 +286,8 @@ def append_events(data_dir: Path, share: float, seed: int = 42) -> int:
 
 
 def remove_appended(data_dir: Path) -> None:
-    (data_dir / "events" / APPEND_FILE).unlink(missing_ok=True)
+    for batch in (1, 2):
+        (data_dir / "events" / append_file(batch)).unlink(missing_ok=True)
 
 
 # ----------------------------------------------------------------------------- results
@@ -350,6 +364,32 @@ def incremental_models(project_target: Path) -> list[str]:
     )
 
 
+def incremental_run(scale: str, args: argparse.Namespace, settings: Settings, workdir: Path,
+                    result: dict[str, Any], key: str, selector: str | None, batch: int) -> tuple[dict, float]:
+    """Append batch `batch` of new events (args.append_share of the raw count), then run
+    `dbt build` (with `selector` if given) on the built warehouse: the run's summary and its
+    wall time as a share of the full build's."""
+    data_dir = Path(args.out_dir) / "data" / scale
+    appended = append_events(data_dir, args.append_share, seed=41 + batch, batch=batch)
+    what = f"dbt build --selector {selector}" if selector else "dbt build"
+    print(f"[{scale}] appended {appended:,} events; incremental {what}")
+    inc, inc_results = dbt_build(settings, workdir, key, selector=selector)
+    layers = model_layers(workdir / "target")
+    summary = summarise_run(inc_results, layers, table_rows(workdir / "warehouse.duckdb"))
+    own = {name: summary["per_model_seconds"][name]
+           for name in incremental_models(workdir / "target") if name in summary["per_model_seconds"]}
+    full_own = sum(v or 0 for name, v in result["full"]["per_model_seconds"].items() if name in own)
+    ratio = inc.seconds / result["full"]["seconds"]
+    print(f"[{scale}] incremental {what} {inc.seconds:.1f} s ({ratio:.2%} of full), exit {inc.returncode}")
+    return {
+        "command": what, "appended_events": appended, "seconds": inc.seconds,
+        "peak_rss_gib": inc.peak_rss_bytes / GIB, "returncode": inc.returncode,
+        "incremental_models_seconds": own,
+        "incremental_models_to_full_models": sum(own.values()) / max(full_own, 1e-9),
+        **summary,
+    }, ratio
+
+
 # ----------------------------------------------------------------------------- one scale
 def bench_scale(scale: str, args: argparse.Namespace, settings: Settings,
                 previous: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -398,6 +438,12 @@ def bench_scale(scale: str, args: argparse.Namespace, settings: Settings,
         result["events_per_second_full"] = raw_events / full.seconds
         say(f"[{scale}] full build {full.seconds:.1f} s, peak {full.peak_rss_bytes / GIB:.2f} GiB, "
             f"exit {full.returncode}")
+    if result["full"]["returncode"] != 0:
+        # nothing after a failed build measures the project: stop this scale here
+        result["stopped"] = f"full build failed (exit code {result['full']['returncode']}); see {workdir}"
+        say(f"[{scale}] stopped: {result['stopped']}")
+        (workdir / "result.json").write_text(json.dumps(result, indent=2, default=str))
+        return result
     full_seconds = result["full"]["seconds"]
 
     if not args.skip_floor and "floor" not in result:
@@ -409,31 +455,18 @@ def bench_scale(scale: str, args: argparse.Namespace, settings: Settings,
         result["ratio_full_to_floor"] = full_seconds / floor.seconds
         say(f"[{scale}] floor {floor.seconds:.1f} s, peak {floor.peak_rss_bytes / GIB:.2f} GiB")
 
-    if not args.skip_incremental and "incremental" not in result:
-        appended = append_events(data_dir, args.append_share)
-        say(f"[{scale}] appended {appended:,} events; incremental dbt build")
+    if not args.skip_incremental:
+        # what an hourly orchestrated run does after 1 % new events: the hourly selector; then a
+        # whole `dbt build` after another 1 %, for comparison
+        runs = [("incremental", "hourly", 1, "ratio_incremental_to_full"),
+                ("build_incremental", None, 2, "ratio_build_incremental_to_full")]
         try:
-            inc, inc_results = dbt_build(settings, workdir, "incremental")
+            for key, selector, batch, ratio in runs:
+                if key not in result:
+                    result[key], result[ratio] = incremental_run(
+                        scale, args, settings, workdir, result, key, selector, batch)
         finally:
             remove_appended(data_dir)
-        layers = model_layers(workdir / "target")
-        summary = summarise_run(inc_results, layers, table_rows(db))
-        incremental = incremental_models(workdir / "target")
-        summary["incremental_models_seconds"] = {
-            name: summary["per_model_seconds"].get(name) for name in incremental
-        }
-        result["incremental"] = {
-            "appended_events": appended, "seconds": inc.seconds,
-            "peak_rss_gib": inc.peak_rss_bytes / GIB, "returncode": inc.returncode, **summary,
-        }
-        result["ratio_incremental_to_full"] = inc.seconds / full_seconds
-        result["ratio_incremental_models_to_full_models"] = (
-            sum(v or 0 for v in summary["incremental_models_seconds"].values())
-            / max(sum(v or 0 for name, v in result["full"]["per_model_seconds"].items()
-                      if name in incremental), 1e-9)
-        )
-        say(f"[{scale}] incremental build {inc.seconds:.1f} s "
-            f"({result['ratio_incremental_to_full']:.2%} of full), exit {inc.returncode}")
     (workdir / "result.json").write_text(json.dumps(result, indent=2, default=str))
     return result
 
@@ -523,6 +556,9 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
     for scale, res in measured_scales(results).items():
         if "ratio_incremental_to_full" in res:
             lines.append(f"ratio_incremental_to_full {scale} {res['ratio_incremental_to_full']:.2f}")
+    for scale, res in measured_scales(results).items():
+        if "ratio_build_incremental_to_full" in res:
+            lines.append(f"ratio_build_incremental_to_full {scale} {res['ratio_build_incremental_to_full']:.2f}")
     if "clv" in results:
         clv = results["clv"]
         lines.append(f"ratio_clv_lifetimes_to_ours {scale_label(clv['customers'])} "
@@ -533,7 +569,8 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
 
 
 SUMMARY_PATTERN = re.compile(
-    r"^(ratio_full_to_floor|ratio_incremental_to_full|ratio_clv_lifetimes_to_ours|peak_memory_gib)"
+    r"^(ratio_full_to_floor|ratio_incremental_to_full|ratio_build_incremental_to_full|ratio_clv_lifetimes_to_ours"
+    r"|peak_memory_gib)"
     r" ([A-Za-z0-9.]+) ([0-9]+\.[0-9]+)$"
 )
 
@@ -559,25 +596,31 @@ def render_markdown(results: dict[str, Any], template: str) -> str:
     if scales:
         parts += ["## Results", "",
                   "| scale | raw events | full build s | peak GiB | events/s | floor s | floor peak GiB "
-                  "| full / floor | incremental s | incr. peak GiB | incremental / full |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "| full / floor | hourly s | hourly peak GiB | hourly / full | build incr. s "
+                  "| build incr. / full |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for scale, res in scales.items():
             full, floor, inc = res["full"], res.get("floor", {}), res.get("incremental", {})
+            build = res.get("build_incremental", {})
             parts.append(
                 f"| {scale} | {res['raw_rows']['events']:,} | {full['seconds']:.1f} | "
                 f"{full['peak_rss_gib']:.2f} | {res['events_per_second_full']:,.0f} | "
                 f"{floor.get('seconds', float('nan')):.1f} | {floor.get('peak_rss_gib', float('nan')):.2f} | "
                 f"{res.get('ratio_full_to_floor', float('nan')):.2f} | "
                 f"{inc.get('seconds', float('nan')):.1f} | {inc.get('peak_rss_gib', float('nan')):.2f} | "
-                f"{res.get('ratio_incremental_to_full', float('nan')):.2f} |"
+                f"{res.get('ratio_incremental_to_full', float('nan')):.2f} | "
+                f"{build.get('seconds', float('nan')):.1f} | "
+                f"{res.get('ratio_build_incremental_to_full', float('nan')):.2f} |"
             )
         for scale, res in scales.items():
-            full, inc = res["full"], res.get("incremental")
+            full = res["full"]
             parts += ["", f"### {scale} events", ""]
             parts.append(f"Full build: {full['seconds']:.1f} s wall (dbt elapsed "
                          f"{full['elapsed_time']:.1f} s; models {full['model_seconds']:.1f} s, "
                          f"tests {full['test_seconds']:.1f} s summed over nodes), statuses "
                          f"{full['statuses']}, exit code {full['returncode']}.")
+            if "stopped" in res:
+                parts.append(f"Stopped: {res['stopped']}.")
             parts += ["", "Rows per layer (tables only; views such as stg_events__events are "
                       "not counted):", "", "| layer | tables | rows |", "|---|---|---|"]
             for layer, entry in sorted(res["rows_per_layer"].items()):
@@ -588,16 +631,21 @@ def render_markdown(results: dict[str, Any], template: str) -> str:
                 rate = f"{m['rows'] / m['seconds']:,.0f}" if m["rows"] and m["seconds"] else "-"
                 rows = f"{m['rows']:,}" if m["rows"] is not None else "(view)"
                 parts.append(f"| {m['model']} | {m['layer']} | {m['seconds']:.2f} | {rows} | {rate} |")
-            if inc:
+            runs = [("incremental", "Hourly run (`dbt build --selector hourly`)"),
+                    ("build_incremental", "Whole `dbt build`")]
+            for key, title in runs:
+                inc = res.get(key)
+                if not inc:
+                    continue
                 own = inc["incremental_models_seconds"]
-                parts += ["", f"Incremental run after appending {inc['appended_events']:,} events: "
+                parts += ["", f"{title} after appending {inc['appended_events']:,} new events: "
                           f"{inc['seconds']:.1f} s wall, peak {inc['peak_rss_gib']:.2f} GiB, statuses "
-                          f"{inc['statuses']}, exit code {inc['returncode']}. The incremental models "
-                          "themselves: " + ", ".join(f"{k} {v:.2f} s" for k, v in own.items() if v is not None)
-                          + f" ({res['ratio_incremental_models_to_full_models']:.1%} of their full-build "
-                          "time); everything else in the run is the non-incremental tables, views and "
-                          "tests that `dbt build` rebuilds every time.", "",
-                          "Slowest ten models of the incremental run:", "",
+                          f"{inc['statuses']}, exit code {inc['returncode']} (models "
+                          f"{inc['model_seconds']:.1f} s, tests {inc['test_seconds']:.1f} s summed over "
+                          "nodes). Its incremental models: "
+                          + ", ".join(f"{k} {v:.2f} s" for k, v in own.items() if v is not None)
+                          + f" ({inc['incremental_models_to_full_models']:.1%} of their full-build time).",
+                          "", "Slowest ten models of that run:", "",
                           "| model | layer | seconds |", "|---|---|---|"]
                 for m in inc["slowest"]:
                     parts.append(f"| {m['model']} | {m['layer']} | {m['seconds']:.2f} |")

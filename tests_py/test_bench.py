@@ -145,6 +145,14 @@ def test_append_events_lands_after_the_watermark(sample_data: dict, tmp_path: Pa
     ).fetchone()
     assert appended == round(before * 0.01) and after == before + appended and ids == appended
     assert earliest > watermark
+    # a second batch (the whole build after the hourly run) lands after the first, with its own ids
+    latest = duckdb.sql(f"select max(received_at) from read_parquet('{glob}')").fetchone()[0]
+    second = bench.append_events(data, 0.01, seed=43, batch=2)
+    ids2, earliest2, total = duckdb.sql(
+        f"select count(distinct event_id) filter (where event_id like 'evt-append2-%'), "
+        f"min(received_at) filter (where event_id like 'evt-append2-%'), count(*) from read_parquet('{glob}')"
+    ).fetchone()
+    assert ids2 == second and earliest2 > latest and total == before + appended + second
     bench.remove_appended(data)
     assert duckdb.sql(f"select count(*) from read_parquet('{glob}')").fetchone()[0] == before
 
@@ -178,6 +186,19 @@ def test_run_summary_layers_and_report_lines(built: dict, floor_db: Path, tmp_pa
                 "events_per_second_full": built["manifest"]["row_counts"]["events"] / summary["elapsed_time"],
                 "floor": {"seconds": 1.0, "peak_rss_gib": 0.1, "rows": floor_rows},
                 "ratio_full_to_floor": summary["elapsed_time"] / 1.0,
+                **{
+                    key: {
+                        "command": command, "appended_events": 500, "seconds": seconds, "peak_rss_gib": 0.3,
+                        "returncode": 0, "incremental_models_seconds": {"base_events__events": 0.2},
+                        "incremental_models_to_full_models": 0.1, **summary,
+                    }
+                    for key, command, seconds in [
+                        ("incremental", "dbt build --selector hourly", 2.0),
+                        ("build_incremental", "dbt build", 9.0),
+                    ]
+                },
+                "ratio_incremental_to_full": 2.0 / summary["elapsed_time"],
+                "ratio_build_incremental_to_full": 9.0 / summary["elapsed_time"],
             },
             "1B": {"scale": "1B", "skipped": "needs about 330 GB of disk"},
         },
@@ -187,8 +208,41 @@ def test_run_summary_layers_and_report_lines(built: dict, floor_db: Path, tmp_pa
     assert text.rstrip().splitlines()[-len(lines) :] == lines
     assert "- 1B: needs about 330 GB of disk" in text and not any(" 1B " in line for line in lines)
     parsed = [bench.SUMMARY_PATTERN.match(line) for line in lines]
-    assert all(parsed) and {m.group(1) for m in parsed} == {"ratio_full_to_floor", "peak_memory_gib"}
+    assert all(parsed) and {m.group(1) for m in parsed} == {
+        "ratio_full_to_floor",
+        "ratio_incremental_to_full",
+        "ratio_build_incremental_to_full",
+        "peak_memory_gib",
+    }
     assert float(parsed[0].group(3)) == pytest.approx(summary["elapsed_time"], abs=0.01)
+    values = {m.group(1): float(m.group(3)) for m in parsed}
+    assert values["ratio_incremental_to_full"] == pytest.approx(2.0 / summary["elapsed_time"], abs=0.01)
+    assert values["ratio_build_incremental_to_full"] == pytest.approx(9.0 / summary["elapsed_time"], abs=0.01)
+    assert "Hourly run (`dbt build --selector hourly`) after appending 500 new events" in text
+    assert "Whole `dbt build` after appending 500 new events" in text
+
+
+def test_scale_stops_after_a_failed_full_build(sample_data: dict, tmp_path: Path, monkeypatch) -> None:
+    """A full build that fails ends the scale: no floor, no incremental runs, the reason recorded."""
+    data = tmp_path / "out" / "data" / "tiny"
+    shutil.copytree(sample_data["dir"], data)
+    args = bench.parse_args(["--scales", "tiny", "--out-dir", str(tmp_path / "out"), "--skip-generate"])
+    settings = bench.Settings(2, "1GB", tmp_path / "tmp", PROJECT_DIR, AS_OF)
+    run_results = {"elapsed_time": 1.0, "results": []}
+    monkeypatch.setattr(bench, "load", lambda data_dir, db: {})
+    monkeypatch.setattr(bench, "dbt_build", lambda *a, **k: (bench.Measured(1.0, 1, 2, "boom"), run_results))
+    monkeypatch.setattr(bench, "model_layers", lambda target: {})
+    monkeypatch.setattr(bench, "table_rows", lambda db: {})
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("a step ran after a failed full build")
+
+    monkeypatch.setattr(bench, "floor_measured", must_not_run)
+    monkeypatch.setattr(bench, "append_events", must_not_run)
+    result = bench.bench_scale("tiny", args, settings)
+    assert result["full"]["returncode"] == 2
+    assert "full build failed (exit code 2)" in result["stopped"]
+    assert "floor" not in result and "incremental" not in result and "build_incremental" not in result
 
 
 def test_report_ends_with_the_required_summary_lines() -> None:

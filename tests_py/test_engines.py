@@ -315,9 +315,13 @@ def test_spark_incremental_equals_full_refresh(spark_built: dict) -> None:
         assert ok, statuses
 
     def snapshot(prefix: str) -> dict[str, tuple]:
-        layer = {"stg_events__events_rejected": "audit"}
+        def layer(table: str) -> str:
+            if table == "stg_events__events_rejected":
+                return "audit"
+            return "intermediate" if table.startswith("int_") else "staging"
+
         with environment(spark_env):
-            return {table: table_rows(*read_spark(prefix + layer.get(table, "staging"), table)) for table in TABLES}
+            return {table: table_rows(*read_spark(prefix + layer(table), table)) for table in TABLES}
 
     with environment(spark_env):
         _spark_events_table(raw_schema, LOAD_1)

@@ -3,8 +3,9 @@
 Raw events arrive in two loads. The second load holds events received after the first load's
 watermark, plus rows received within the lookback window before it (loaded late), which is the
 case the lookback exists for. Incremental runs (load 1, then load 1 + 2, then a no-op rerun) go
-into one DuckDB file, a full refresh over load 1 + 2 into another; the event table and its two
-views must hold exactly the same rows (sorted row lists).
+into one DuckDB file, a full refresh over load 1 + 2 into another; the event table, its two
+views and the per-identity-key daily aggregates built on them must hold exactly the same rows
+(sorted row lists).
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ MODELS = [
     "base_events__events",
     "stg_events__events",
     "stg_events__events_rejected",
+    "int_events__daily_manifest",
+    "int_events__daily_by_key",
+    "int_events__identity_keys",
 ]
-TABLES = ["base_events__events", "stg_events__events", "stg_events__events_rejected"]
+TABLES = MODELS
 
 # (event_id, occurred_at, received_at, contact_id, email, anonymous_id, event_type, properties)
 LOAD_1 = [
@@ -162,8 +166,16 @@ def test_incremental_equals_full_refresh(tmp_path: Path) -> None:
     with connect_duckdb(inc_db, read_only=True) as con:
         # nothing lost: every raw row is staged or rejected (duplicates included)
         raw_rows = len(LOAD_1) + len(LOAD_2)
-        staged, rejected = (con.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES[1:])
+        staged, rejected = (con.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES[1:3])
         assert staged + rejected == raw_rows
+        # the per-key daily aggregates count every staged event once, on its day
+        for table in ("int_events__daily_manifest", "int_events__daily_by_key", "int_events__identity_keys"):
+            assert con.execute(f"select sum(event_count) from {table}").fetchone()[0] == staged, table
+        per_day = con.execute(
+            "select event_date, sum(event_count) from int_events__daily_by_key group by 1 "
+            "except select event_date, count(*) from stg_events__events group by 1"
+        ).fetchall()
+        assert per_day == []
 
         # the rules themselves
         winners = dict(con.execute("select event_id, cast(received_at as varchar) from stg_events__events").fetchall())

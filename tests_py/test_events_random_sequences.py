@@ -40,12 +40,17 @@ START = datetime(2026, 5, 1)
 FAR_FUTURE = datetime(9999, 12, 31)
 FAR_PAST = datetime(1900, 1, 1)
 EVENT_TYPES = ["page_view", "email_open", "email_click", "form_submit", "product_login", "feature_used"]
-SELECT = ["+int_contacts__daily_activity", "stg_events__events_rejected"]
+SELECT = ["+int_contacts__daily_activity", "stg_events__events_rejected", "int_events__identified"]
 COMPARED = [
     "base_events__events",
     "stg_events__events",
     "stg_events__events_rejected",
+    "int_events__daily_manifest",
+    "int_events__daily_by_key",
+    "int_events__identity_keys",
     "int_events__identity_map",
+    "int_events__identity_resolution",
+    "int_events__daily_resolved",
     "int_events__identified",
     "int_contacts__daily_activity",
 ]

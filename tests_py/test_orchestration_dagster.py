@@ -127,3 +127,8 @@ def _assert_hourly(module) -> None:
     assert {module.model_key("stg_events__events"), module.model_key("segment_membership")} <= selected
     assert dg.AssetKey("segment_export") in selected
     assert module.model_key("contact_clv") not in selected
+    # its checks: the tests on new rows and the small tables' keys, not every test of its models
+    checks = {key.name for key in module.hourly_selection.resolve_checks(module.defs.resolve_asset_graph())}
+    assert {"new_stg_events_event_id_unique", "unique_segment_membership_membership_id"} <= checks
+    assert "unique_stg_events__events_event_id" not in checks
+    assert "not_null_contact_engagement_lead_score" not in checks

@@ -2,8 +2,8 @@
 task per dbt model (with its tests), seed and snapshot.
 
 - `custseg_hourly` (at minute 15): `dbt source freshness` of the events source, the dbt selector
-  `hourly` (what new events change, down to the profiles and segments), the Great Expectations
-  checkpoint, the segment export.
+  `hourly` (what new events change, down to the profiles and segments; its tests, which check
+  new rows, in one task at the end), the Great Expectations checkpoint, the segment export.
 - `custseg_daily` (03:00 UTC): everything, every test, then the checkpoint and the export. On
   engines without dbt Python models (PostgreSQL, Spark) the CLV fit (`python -m custseg clv
   fit`) runs between the models up to the CLV summary and the rest.
@@ -54,21 +54,24 @@ operator_args = {"install_deps": False, "vars": DBT_VARS}
 default_args = {"owner": "data-platform", "retries": 1}
 
 
-def _render(**selection) -> RenderConfig:
+def _render(test_behavior: TestBehavior, **selection) -> RenderConfig:
     return RenderConfig(
         load_method=LOAD_METHOD,
-        test_behavior=TestBehavior.AFTER_EACH,
+        test_behavior=test_behavior,
         **selection,
     )
 
 
-def _dbt_group(group_id: str, **selection) -> DbtTaskGroup:
+def _dbt_group(group_id: str, test_behavior: TestBehavior = TestBehavior.AFTER_EACH, **selection) -> DbtTaskGroup:
+    """A task per model; the tests after each model, or (AFTER_ALL) one task at the end that runs
+    the tests of the selection only (`dbt test --selector ...`): the hourly selector's tests check
+    new rows, where a test task per model would run every test of the model."""
     return DbtTaskGroup(
         group_id=group_id,
         project_config=project_config,
         profile_config=profile_config,
         execution_config=execution_config,
-        render_config=_render(**selection),
+        render_config=_render(test_behavior, **selection),
         operator_args=operator_args,
     )
 
@@ -107,7 +110,7 @@ with DAG(
         env={"DBT_PROFILES_DIR": str(PROJECT_DIR)},
         append_env=True,
     )
-    hourly = _dbt_group("dbt_hourly", selector="hourly")
+    hourly = _dbt_group("dbt_hourly", TestBehavior.AFTER_ALL, selector="hourly")
     freshness >> hourly
     _checkpoint_and_export(hourly)
 

@@ -1,13 +1,12 @@
-{#- Daily activity per canonical contact, account, date and event type: the identified
-    events (int_events__identified) counted per day. The event -> contact and account
-    resolution is written once, in int_events__identified; this model only aggregates.
-    A table rebuilt by every run (the folder default), so a later anonymous-id link is
-    reflected as soon as int_events__identified is rebuilt, and the data tests and
-    contact_behavior read the aggregate instead of recomputing it. -#}
+{#- Daily activity per canonical contact, account, date and event type: the per-identity-key
+    daily aggregates with their resolved contact and account (int_events__daily_resolved)
+    summed per day. Resolution is written once, in int_events__identity_resolution; this
+    model only aggregates. A table rebuilt by every run from the aggregates (not from the
+    events), so a later anonymous-id link re-attributes history at once. -#}
 
-with events as (
+with daily as (
 
-    select * from {{ ref('int_events__identified') }}
+    select * from {{ ref('int_events__daily_resolved') }}
 
 ),
 
@@ -18,10 +17,10 @@ aggregated as (
         account_id,
         event_date,
         event_type,
-        count(*) as event_count,
-        min(occurred_at) as first_occurred_at,
-        max(occurred_at) as last_occurred_at
-    from events
+        cast(sum(event_count) as {{ dbt.type_bigint() }}) as event_count,
+        min(first_occurred_at) as first_occurred_at,
+        max(last_occurred_at) as last_occurred_at
+    from daily
     group by
         contact_id,
         account_id,

@@ -3,10 +3,12 @@
     its email_normalized matching a staged contact's email. Both resolve to the
     canonical contact of int_contacts__identity. When an anonymous id was seen with
     several contacts, the contact of the earliest linking event wins (occurred_at, then
-    event_id). -#}
-with events as (
+    event_id). Computed on int_events__identity_keys (one row per combination of
+    identifiers the events carry, with its event count and earliest event), not on the
+    events. -#}
+with identity_keys as (
 
-    select * from {{ ref('stg_events__events') }}
+    select * from {{ ref('int_events__identity_keys') }}
 
 ),
 
@@ -26,22 +28,23 @@ canonical_by_email as (
 
 ),
 
-linking_events as (
+linking_keys as (
 
     select
-        events.anonymous_id,
-        events.event_id,
-        events.occurred_at,
+        identity_keys.anonymous_id,
+        identity_keys.first_event_id,
+        identity_keys.first_occurred_at,
+        identity_keys.event_count,
         coalesce(
             direct_identities.canonical_contact_id,
             canonical_by_email.canonical_contact_id
         ) as canonical_contact_id
-    from events
+    from identity_keys
     left join identities as direct_identities
-        on events.contact_id = direct_identities.contact_id
+        on identity_keys.contact_id = direct_identities.contact_id
     left join canonical_by_email
-        on events.email_normalized = canonical_by_email.email_normalized
-    where events.anonymous_id is not null
+        on identity_keys.email_normalized = canonical_by_email.email_normalized
+    where identity_keys.anonymous_id is not null
 
 ),
 
@@ -49,15 +52,16 @@ ranked_links as (
 
     select
         anonymous_id,
-        event_id,
-        occurred_at,
+        first_event_id,
+        first_occurred_at,
         canonical_contact_id,
         row_number() over (
             partition by anonymous_id
-            order by occurred_at, event_id
+            order by first_occurred_at, first_event_id
         ) as link_rank,
-        count(*) over (partition by anonymous_id) as linking_event_count
-    from linking_events
+        cast(sum(event_count) over (partition by anonymous_id) as {{ dbt.type_bigint() }})
+            as linking_event_count
+    from linking_keys
     where canonical_contact_id is not null
 
 ),
@@ -68,10 +72,10 @@ identity_map as (
         -- ids
         anonymous_id,
         canonical_contact_id,
-        event_id as first_linking_event_id,
+        first_event_id as first_linking_event_id,
 
         -- facts
-        occurred_at as first_linked_at,
+        first_occurred_at as first_linked_at,
         linking_event_count
 
     from ranked_links

@@ -1,6 +1,6 @@
 {#- Churn risk, expansion signals and tier of each staged account as of the as-of date.
-    Usage = product_login + feature_used events of the account (int_events__identified
-    account_id) strictly before as_of_cutoff(); last 30 days = age 0-29 days, previous 30
+    Usage = product_login + feature_used events of the account (int_events__daily_resolved
+    account_id) up to the as-of date; last 30 days = age 0-29 days, previous 30
     = age 30-59. A running subscription is active, past_due or trialing, started before the
     cutoff and not ended before it. Churn components (points from vars, score capped at
     100): usage_decline, no_usage, high_ticket_load, low_seat_utilisation, renewal_soon,
@@ -65,7 +65,7 @@ orders as (
 
 events as (
 
-    select * from {{ ref('int_events__identified') }}
+    select * from {{ ref('int_events__daily_resolved') }}
 
 ),
 
@@ -81,6 +81,7 @@ account_events as (
         account_id,
         event_type,
         feature,
+        event_count,
         {{ dbt.datediff(
             'event_date',
             as_of_date(),
@@ -90,7 +91,7 @@ account_events as (
     where
         account_id is not null
         and event_type in ('product_login', 'feature_used', 'support_ticket')
-        and occurred_at < {{ as_of_cutoff() }}
+        and event_date <= {{ as_of_date() }}
 
 ),
 
@@ -98,21 +99,23 @@ usage as (
 
     select
         account_id,
-        sum(
+        cast(sum(
             case
-                when event_type <> 'support_ticket' and age_days < 30 then 1 else 0
+                when event_type <> 'support_ticket' and age_days < 30 then event_count else 0
             end
-        ) as usage_last_30,
-        sum(
+        ) as {{ dbt.type_bigint() }}) as usage_last_30,
+        cast(sum(
             case
                 when event_type <> 'support_ticket' and age_days >= 30 and age_days < 60
-                    then 1
+                    then event_count
                 else 0
             end
-        ) as usage_prev_30,
-        sum(
-            case when event_type = 'support_ticket' and age_days < 30 then 1 else 0 end
-        ) as support_tickets_30,
+        ) as {{ dbt.type_bigint() }}) as usage_prev_30,
+        cast(sum(
+            case
+                when event_type = 'support_ticket' and age_days < 30 then event_count else 0
+            end
+        ) as {{ dbt.type_bigint() }}) as support_tickets_30,
         count(
             distinct case
                 when event_type = 'feature_used' and age_days < {{ feature_window_days }}

@@ -2,7 +2,7 @@
     Fit: every "attribute:value" fit signal of seed lead_scoring_weights the contact
     (buying_role, seniority, persona from contact_persona) or its account (employee_band =
     account_firmographics.segment_size, industry, region = hq_region) has scores its weight
-    once. Engagement: every identified event strictly before as_of_cutoff() scores
+    once. Engagement: every identified event up to the as-of date scores
     weight(event_type) * 0.5 ^ (age_days / half_life_days), age in whole days from the
     event date to the as-of date; a page view whose URL's winning content rule is
     most_aware also scores the pricing_page_view signal. Vars: lead_score_mql_threshold
@@ -37,7 +37,7 @@ firmographics as (
 
 events as (
 
-    select * from {{ ref('int_events__identified') }}
+    select * from {{ ref('int_events__daily_resolved') }}
 
 ),
 
@@ -112,10 +112,10 @@ fit_points as (
 known_events as (
 
     select
-        event_id,
         contact_id,
         event_type,
         url,
+        event_count,
         {{ dbt.datediff(
             'event_date',
             as_of_date(),
@@ -124,7 +124,7 @@ known_events as (
     from events
     where
         contact_id is not null
-        and occurred_at < {{ as_of_cutoff() }}
+        and event_date <= {{ as_of_date() }}
 
 ),
 
@@ -144,10 +144,10 @@ page_view_url_rules as (
 pricing_page_views as (
 
     select
-        page_views.event_id,
         page_views.contact_id,
         'pricing_page_view' as scoring_signal,
-        page_views.age_days
+        page_views.age_days,
+        page_views.event_count
     from page_views
     inner join page_view_url_rules
         on page_views.url = page_view_url_rules.url
@@ -158,10 +158,10 @@ pricing_page_views as (
 engagement_signals as (
 
     select
-        event_id,
         contact_id,
         event_type as scoring_signal,
-        age_days
+        age_days,
+        event_count
     from known_events
 
     union all
@@ -175,7 +175,7 @@ engagement_points as (
     select
         engagement_signals.contact_id,
         engagement_signals.scoring_signal,
-        {{ engagement_decayed_points(
+        engagement_signals.event_count * {{ engagement_decayed_points(
             'weights.weight', 'weights.half_life_days', 'engagement_signals.age_days'
         ) }} as points
     from engagement_signals

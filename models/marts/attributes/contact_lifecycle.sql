@@ -50,9 +50,9 @@ orders as (
 
 ),
 
-events as (
+daily_activity as (
 
-    select * from {{ ref('int_events__identified') }}
+    select * from {{ ref('int_contacts__daily_activity') }}
 
 ),
 
@@ -143,11 +143,11 @@ contact_orders as (
 contact_forms as (
 
     select distinct contact_id
-    from events
+    from daily_activity
     where
         event_type = 'form_submit'
         and contact_id is not null
-        and occurred_at < {{ as_of_cutoff() }}
+        and event_date <= {{ as_of_date() }}
 
 ),
 

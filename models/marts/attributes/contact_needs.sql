@@ -1,5 +1,5 @@
 {#- Main content topic, need and awareness stage of each canonical contact. Content =
-    page_view and form_submit events with a URL, strictly before as_of_cutoff(), whose URL
+    page_view and form_submit events with a URL, up to the as-of date, whose URL
     matches a content_rules row (the lowest priority, then rule_id, wins; unmatched URLs
     are ignored). Main topic / need: the most consumed within var('needs_window_days', 90)
     days up to the as-of date (event_date > as_of - window); ties go to the
@@ -18,7 +18,7 @@ with identity as (
 
 events as (
 
-    select * from {{ ref('int_events__identified') }}
+    select * from {{ ref('int_events__daily_resolved') }}
 
 ),
 
@@ -41,9 +41,9 @@ canonical_contacts as (
 content_events as (
 
     select
-        event_id,
         contact_id,
         url,
+        event_count,
         {{ dbt.datediff(
             'event_date',
             as_of_date(),
@@ -54,7 +54,7 @@ content_events as (
         event_type in ('page_view', 'form_submit')
         and contact_id is not null
         and url is not null
-        and occurred_at < {{ as_of_cutoff() }}
+        and event_date <= {{ as_of_date() }}
 
 ),
 
@@ -69,6 +69,7 @@ consumed as (
     select
         content_events.contact_id,
         content_events.age_days,
+        content_events.event_count,
         content_url_rules.rule_content_topic as content_topic,
         content_url_rules.rule_need as need,
         case content_url_rules.rule_awareness_stage
@@ -96,10 +97,10 @@ topic_counts as (
     select
         contact_id,
         content_topic,
-        count(*) as topic_events,
+        cast(sum(event_count) as {{ dbt.type_bigint() }}) as topic_events,
         row_number() over (
             partition by contact_id
-            order by count(*) desc, content_topic
+            order by sum(event_count) desc, content_topic
         ) as topic_rank
     from recent
     group by contact_id, content_topic
@@ -113,7 +114,7 @@ need_counts as (
         need,
         row_number() over (
             partition by contact_id
-            order by count(*) desc, need
+            order by sum(event_count) desc, need
         ) as need_rank
     from recent
     group by contact_id, need

@@ -36,7 +36,10 @@ final as (
         occurred_at,
         received_at,
         event_date,
-        event_month
+        event_month,
+
+        -- the delivery in base_events__events
+        row_fingerprint
 
     from base_events
     where reject_reason is null

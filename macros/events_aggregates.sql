@@ -1,0 +1,66 @@
+{#- Helpers of the per-identity-key daily event aggregates (int_events__daily_manifest,
+    int_events__daily_by_key and the models that resolve identity on them). -#}
+
+{#- The identity key of an event or aggregate row: a hash of the identifiers the event
+    carries (contact_id, email_normalized, anonymous_id) and its properties.account_id, each
+    written with its length so that no two different tuples (nulls included) hash the same
+    input. Arguments are SQL expressions. -#}
+{% macro events_identity_key(contact_id, email_normalized, anonymous_id, account_id) -%}
+    {%- set parts = [] -%}
+    {%- for column in [contact_id, email_normalized, anonymous_id, account_id] -%}
+        {%- do parts.append(
+            "coalesce(" ~ dbt.concat([
+                "cast(length(" ~ column ~ ") as " ~ dbt.type_string() ~ ")", "':'", column
+            ]) ~ ", '-')"
+        ) -%}
+        {%- if not loop.last -%}{%- do parts.append("'|'") -%}{%- endif -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+{#- The unsigned integer value (0 to 2^32 - 1) of 8 hexadecimal digits of `hex_text`
+    (an md5 hex string such as row_fingerprint) starting at `start` (1-based). The same
+    number on every engine; sums of them are the day checksums of the event aggregates. -#}
+{% macro events_hex8_to_bigint(hex_text, start) -%}
+    {{ return(adapter.dispatch('events_hex8_to_bigint', 'customer_segmentation')(hex_text, start)) }}
+{%- endmacro %}
+
+{% macro default__events_hex8_to_bigint(hex_text, start) -%}
+    cast(('0x' || substr({{ hex_text }}, {{ start }}, 8)) as bigint)
+{%- endmacro %}
+
+{% macro postgres__events_hex8_to_bigint(hex_text, start) -%}
+    cast(cast(('x' || lpad(substr({{ hex_text }}, {{ start }}, 8), 16, '0')) as bit(64)) as bigint)
+{%- endmacro %}
+
+{% macro spark__events_hex8_to_bigint(hex_text, start) -%}
+    cast(conv(substr({{ hex_text }}, {{ start }}, 8), 16, 10) as bigint)
+{%- endmacro %}
+
+{#- The two checksum columns of staged deliveries, as aggregate expressions over a relation
+    with row_fingerprint: sums of two independent 32-bit slices of the fingerprint. A day's
+    staged deliveries are unchanged when their count and both sums are (a different set
+    with the same count and sums has a chance of about 2^-64). -#}
+{% macro events_fingerprint_sums(fingerprint='row_fingerprint') -%}
+    cast(sum({{ events_hex8_to_bigint(fingerprint, 1) }}) as bigint) as fingerprint_sum_a,
+    cast(sum({{ events_hex8_to_bigint(fingerprint, 9) }}) as bigint) as fingerprint_sum_b
+{%- endmacro %}
+
+{#- Pre-hook of int_events__daily_by_key: delete the days that no longer have any staged
+    event (`manifest` lists the days that do), which a delete+insert on event_date cannot
+    reach (it only replaces the days the run emits). Spark (no delete without Delta) leaves
+    them out when it rewrites their partitions (the model's select). Nothing to do on the
+    first build. -#}
+{% macro events_delete_days_without_events(manifest) -%}
+    {{ return(adapter.dispatch('events_delete_days_without_events', 'customer_segmentation')(manifest)) }}
+{%- endmacro %}
+
+{% macro default__events_delete_days_without_events(manifest) -%}
+    {%- if execute and not flags.FULL_REFRESH
+        and adapter.get_relation(this.database, this.schema, this.identifier) is not none -%}
+        delete from {{ this }} where event_date not in (select event_date from {{ manifest }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__events_delete_days_without_events(manifest) -%}
+{%- endmacro %}
