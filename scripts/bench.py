@@ -13,7 +13,8 @@ reason in the report) it
      hourly` (reported as ratio_incremental_to_full); then appends another 1 % and runs a
      whole `dbt build` again (incremental models update in place; ratio_build_incremental_to_full),
 and records wall time, peak memory (RSS of the whole process tree, polled from /proc), rows
-per layer, rows per second and the slowest models (dbt's run_results.json). The CLV peer
+per layer, rows per second and the slowest models (dbt's run_results.json). The scales in
+--spark-scales (default 10M) are then also loaded and built on a local Spark session. The CLV peer
 (scripts/bench_clv.py: our BG/NBD + Gamma-Gamma against lifetimes) runs once. Results go to
 <out-dir>/results.json and docs/benchmarks.md (machine description, tables, summary lines).
 """
@@ -471,6 +472,44 @@ def bench_scale(scale: str, args: argparse.Namespace, settings: Settings,
     return result
 
 
+# ----------------------------------------------------------------------------- Spark row
+def bench_spark(scale: str, args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """The scale-out path on the same raw files: `python -m custseg load --target spark`, then
+    `python -m custseg build --target spark` (every model, data test and unit test, the CLV fit
+    between the halves) on a local session (SPARK_MASTER, default local[2]) with its own
+    warehouse folder and Derby metastore under OUT/<scale>/spark."""
+    data_dir = Path(args.out_dir) / "data" / scale
+    workdir = Path(args.out_dir) / scale / "spark"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    env = dbt_env(settings, workdir) | {
+        "DBT_TARGET": "spark",
+        "SPARK_MASTER": args.spark_master,
+        "SPARK_DRIVER_MEMORY": args.spark_driver_memory,
+        "SPARK_WAREHOUSE_DIR": str(workdir / "warehouse"),
+        "SPARK_METASTORE_DIR": str(workdir / "metastore"),
+    }
+    env.pop("DBT_SCHEMA", None)
+    remove_appended(data_dir)
+    result: dict[str, Any] = {"master": args.spark_master, "driver_memory": args.spark_driver_memory}
+    steps = [("load", ["load", "--target", "spark", "--data", str(data_dir)]),
+             ("build", ["build", "--target", "spark", "--vars", f"{{as_of_date: '{settings.as_of}'}}"])]
+    for step, command in steps:
+        print(f"[{scale}] spark {step}")
+        measured = run_measured([sys.executable, "-m", "custseg", *command], env=env,
+                                cwd=settings.project_dir, log=workdir / f"{step}.log")
+        result[step] = {"seconds": measured.seconds, "peak_rss_gib": measured.peak_rss_bytes / GIB,
+                        "returncode": measured.returncode}
+        print(f"[{scale}] spark {step} {measured.seconds:.1f} s, exit {measured.returncode}")
+        if measured.returncode != 0:
+            result["stopped"] = f"{step} failed (exit code {measured.returncode}); see {workdir / f'{step}.log'}"
+            break
+    if (workdir / "target" / "run_results.json").exists() and "stopped" not in result:
+        run = json.loads((workdir / "target" / "run_results.json").read_text())
+        result["statuses"] = summarise_run(run, model_layers(workdir / "target"), {})["statuses"]
+    return result
+
+
 # ----------------------------------------------------------------------------- CLV peer
 def bench_clv(customers: int, log: Path, extra: list[str] | None = None) -> dict[str, Any]:
     cmd = [sys.executable, str(PROJECT_DIR / "scripts" / "bench_clv.py"),
@@ -565,12 +604,16 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
                      f"{clv['ratio_lifetimes_to_ours']:.2f}")
     for scale, res in measured_scales(results).items():
         lines.append(f"peak_memory_gib {scale} {res['full']['peak_rss_gib']:.2f}")
+    for scale, res in measured_scales(results).items():
+        build = res.get("spark", {}).get("build", {})
+        if build.get("returncode") == 0:
+            lines.append(f"spark_build_seconds {scale} {build['seconds']:.2f}")
     return lines
 
 
 SUMMARY_PATTERN = re.compile(
     r"^(ratio_full_to_floor|ratio_incremental_to_full|ratio_build_incremental_to_full|ratio_clv_lifetimes_to_ours"
-    r"|peak_memory_gib)"
+    r"|peak_memory_gib|spark_build_seconds)"
     r" ([A-Za-z0-9.]+) ([0-9]+\.[0-9]+)$"
 )
 
@@ -649,6 +692,21 @@ def render_markdown(results: dict[str, Any], template: str) -> str:
                           "| model | layer | seconds |", "|---|---|---|"]
                 for m in inc["slowest"]:
                     parts.append(f"| {m['model']} | {m['layer']} | {m['seconds']:.2f} |")
+    spark = {scale: res["spark"] for scale, res in scales.items() if "spark" in res}
+    if spark:
+        parts += ["", "## Spark (local session)", "",
+                  "The same raw files loaded into a local Spark session and built by "
+                  "`python -m custseg build --target spark` (every model, data test and unit test; "
+                  "the CLV fit between the halves), against the DuckDB full build of the same scale.", "",
+                  "| scale | master | driver memory | load s | build s | build peak GiB | build / DuckDB full "
+                  "| statuses |", "|---|---|---|---|---|---|---|---|"]
+        for scale, run in spark.items():
+            load_, build = run.get("load", {}), run.get("build", {})
+            ratio = build.get("seconds", float("nan")) / scales[scale]["full"]["seconds"]
+            state = run.get("statuses") or run.get("stopped", "")
+            parts.append(f"| {scale} | {run['master']} | {run['driver_memory']} | "
+                         f"{load_.get('seconds', float('nan')):.1f} | {build.get('seconds', float('nan')):.1f} | "
+                         f"{build.get('peak_rss_gib', float('nan')):.2f} | {ratio:.2f} | {state} |")
     if "clv" in results:
         clv = results["clv"]
         parts += ["", "## CLV peer (scripts/bench_clv.py)", ""] + [f"    {h}" for h in clv["header"]]
@@ -692,6 +750,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-floor", action="store_true")
     parser.add_argument("--skip-incremental", action="store_true")
     parser.add_argument("--append-share", type=float, default=0.01)
+    parser.add_argument("--spark-scales", default="10M",
+                        help="scales (already measured on DuckDB) to build on Spark too; '' = none")
+    parser.add_argument("--spark-master", default="local[2]")
+    parser.add_argument("--spark-driver-memory", default="8g")
     parser.add_argument("--clv-customers", type=int, default=1_000_000, help="0 = skip")
     parser.add_argument("--clv-from-log", default=None,
                         help="parse this saved bench_clv.py output instead of running it")
@@ -737,6 +799,13 @@ def main(argv: list[str] | None = None) -> int:
                            "temp_dir": str(settings.temp_dir)}
     for scale in [s.strip() for s in args.scales.split(",") if s.strip()]:
         results["scales"][scale] = bench_scale(scale, args, settings, results["scales"].get(scale))
+        results_file.write_text(json.dumps(results, indent=2, default=str))
+    for scale in [s.strip() for s in args.spark_scales.split(",") if s.strip()]:
+        measured = results["scales"].get(scale, {})
+        if "full" not in measured:
+            print(f"[{scale}] spark skipped: no DuckDB full build of this scale in {results_file}")
+            continue
+        measured["spark"] = bench_spark(scale, args, settings)
         results_file.write_text(json.dumps(results, indent=2, default=str))
     if args.clv_from_log:
         text = Path(args.clv_from_log).read_text()

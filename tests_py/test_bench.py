@@ -199,6 +199,11 @@ def test_run_summary_layers_and_report_lines(built: dict, floor_db: Path, tmp_pa
                 },
                 "ratio_incremental_to_full": 2.0 / summary["elapsed_time"],
                 "ratio_build_incremental_to_full": 9.0 / summary["elapsed_time"],
+                "spark": {
+                    "master": "local[2]", "driver_memory": "8g", "statuses": {"success": 5},
+                    "load": {"seconds": 3.0, "peak_rss_gib": 0.4, "returncode": 0},
+                    "build": {"seconds": 4 * summary["elapsed_time"], "peak_rss_gib": 2.5, "returncode": 0},
+                },
             },
             "1B": {"scale": "1B", "skipped": "needs about 330 GB of disk"},
         },
@@ -213,7 +218,9 @@ def test_run_summary_layers_and_report_lines(built: dict, floor_db: Path, tmp_pa
         "ratio_incremental_to_full",
         "ratio_build_incremental_to_full",
         "peak_memory_gib",
+        "spark_build_seconds",
     }
+    assert "| tiny | local[2] | 8g | 3.0 |" in text and "| 2.50 | 4.00 |" in text
     assert float(parsed[0].group(3)) == pytest.approx(summary["elapsed_time"], abs=0.01)
     values = {m.group(1): float(m.group(3)) for m in parsed}
     assert values["ratio_incremental_to_full"] == pytest.approx(2.0 / summary["elapsed_time"], abs=0.01)
