@@ -64,3 +64,23 @@
 
 {% macro spark__events_delete_days_without_events(manifest) -%}
 {%- endmacro %}
+
+{#- Aggregate: `value` of the row with the smallest (`order_1`, `order_2`) in the group, in
+    one hash aggregation instead of a window over the whole input (the event aggregates'
+    first_event_id: ties on the timestamp go to the smaller event id). The pair must be
+    unique within the group and never null. -#}
+{% macro first_by(value, order_1, order_2) -%}
+    {{ return(adapter.dispatch('first_by', 'customer_segmentation')(value, order_1, order_2)) }}
+{%- endmacro %}
+
+{% macro default__first_by(value, order_1, order_2) -%}
+    arg_min({{ value }}, row({{ order_1 }}, {{ order_2 }}))
+{%- endmacro %}
+
+{% macro spark__first_by(value, order_1, order_2) -%}
+    min_by({{ value }}, struct({{ order_1 }}, {{ order_2 }}))
+{%- endmacro %}
+
+{% macro postgres__first_by(value, order_1, order_2) -%}
+    (array_agg({{ value }} order by {{ order_1 }}, {{ order_2 }}))[1]
+{%- endmacro %}

@@ -99,19 +99,6 @@ keyed as (
 
 ),
 
-numbered as (
-
-    select
-        keyed.*,
-        row_number() over (
-            partition by
-                keyed.identity_key, keyed.event_date, keyed.event_type, keyed.url, keyed.feature
-            order by keyed.occurred_at, keyed.event_id
-        ) as position_in_group
-    from keyed
-
-),
-
 aggregated as (
 
     select
@@ -128,9 +115,9 @@ aggregated as (
         count(*) as event_count,
         min(occurred_at) as first_occurred_at,
         max(occurred_at) as last_occurred_at,
-        max(case when position_in_group = 1 then event_id end) as first_event_id,
+        {{ first_by('event_id', 'occurred_at', 'event_id') }} as first_event_id,
         {{ events_fingerprint_sums() }}
-    from numbered
+    from keyed
     group by
         identity_key,
         contact_id,

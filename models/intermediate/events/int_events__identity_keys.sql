@@ -10,25 +10,6 @@ with daily as (
 
 ),
 
-ranked as (
-
-    select
-        identity_key,
-        contact_id,
-        email_normalized,
-        anonymous_id,
-        properties_account_id,
-        event_count,
-        first_occurred_at,
-        first_event_id,
-        row_number() over (
-            partition by identity_key
-            order by first_occurred_at, first_event_id
-        ) as first_rank
-    from daily
-
-),
-
 final as (
 
     select
@@ -42,9 +23,9 @@ final as (
         -- facts
         cast(sum(event_count) as {{ dbt.type_bigint() }}) as event_count,
         min(first_occurred_at) as first_occurred_at,
-        max(case when first_rank = 1 then first_event_id end) as first_event_id
+        {{ first_by('first_event_id', 'first_occurred_at', 'first_event_id') }} as first_event_id
 
-    from ranked
+    from daily
     group by
         identity_key,
         contact_id,
