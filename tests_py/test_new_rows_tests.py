@@ -17,9 +17,9 @@ NEW_ROWS_TEST = "new_stg_events_event_id_unique"
 ALL_ROWS_TEST = "unique_stg_events__events_event_id"
 
 
-def _duplicate_event(database: Path, received: str) -> str:
+def _duplicate_event(database: Path, received: str) -> None:
     """Stage a second delivery of the earliest-received staged event, received at `received`
-    (a SQL expression over the table's latest received_at, `latest`)."""
+    (a SQL expression; `bounds.latest` is the table's latest received_at)."""
     with connect_duckdb(database) as con:
         event_id = con.execute(
             "select event_id from base_events__events where reject_reason is null "
@@ -33,7 +33,6 @@ def _duplicate_event(database: Path, received: str) -> str:
             from base_events__events,
                 (select max(received_at) as latest from base_events__events) as bounds
             where event_id = ? and reject_reason is null""", [event_id])
-    return event_id
 
 
 def _test_statuses(env: dict[str, str], workdir: Path) -> dict[str, str]:
@@ -47,7 +46,7 @@ def _test_statuses(env: dict[str, str], workdir: Path) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("received", "new_rows_status"),
     [
-        ("latest - interval 10 minute", "fail"),  # a new row repeating an old key: the hourly test sees it
+        ("bounds.latest - interval 10 minute", "fail"),  # a new row repeating an old key: the hourly test sees it
         ("timestamp '2000-01-01'", "pass"),  # long before it: only the daily test sees it
     ],
 )
@@ -59,5 +58,5 @@ def test_new_rows_test_checks_only_new_rows(built: dict, tmp_path: Path, receive
     shutil.copy(built["db"], database)
     assert _test_statuses(env, tmp_path) == {NEW_ROWS_TEST: "pass", ALL_ROWS_TEST: "pass"}
 
-    _duplicate_event(database, received.replace("latest", "bounds.latest"))
+    _duplicate_event(database, received)
     assert _test_statuses(env, tmp_path) == {NEW_ROWS_TEST: new_rows_status, ALL_ROWS_TEST: "fail"}

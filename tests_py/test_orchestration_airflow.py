@@ -80,7 +80,7 @@ def test_dagbag_imports_hourly_and_daily(tmp_path: Path, target: str) -> None:
     # the hourly tests (new rows only) run in one task with the selector, not a task per model
     # (Cosmos names that task after the project folder, which differs between checkouts)
     hourly_tests = [t for t in hourly if t.endswith("test")]
-    assert len(hourly_tests) == 1 and hourly_tests[0].startswith("dbt_hourly."), hourly_tests
+    assert hourly_tests == [f"dbt_hourly.{PROJECT_DIR.name}_test"], hourly_tests
     assert len(daily) > len(hourly)
     assert any("contact_clv" in t for t in daily)
     if target == "duckdb":
