@@ -18,9 +18,13 @@
     account change re-attributes every day of history it touches, and only those. Equal to
     a full refresh (tests_py/test_events_random_sequences.py). -#}
 
-{%- set applied_resolution = events_applied_resolution() -%}
-{%- set applied_exists = execute and is_incremental()
-    and adapter.get_relation(applied_resolution.database, applied_resolution.schema, applied_resolution.identifier) is not none -%}
+{%- set applied_exists = false -%}
+{%- if execute and is_incremental() -%}
+    {%- set applied_resolution = events_applied_resolution() -%}
+    {%- set applied_exists = adapter.get_relation(
+        applied_resolution.database, applied_resolution.schema, applied_resolution.identifier
+    ) is not none -%}
+{%- endif -%}
 
 {{
     config(
