@@ -84,3 +84,28 @@
 {% macro postgres__first_by(value, order_1, order_2) -%}
     (array_agg({{ value }} order by {{ order_1 }}, {{ order_2 }}))[1]
 {%- endmacro %}
+
+{#- Post-hook of int_contacts__daily_activity: keep the resolution it applied (identity key,
+    contact, account) in <this>__applied_resolution, which the next incremental run compares
+    with int_events__identity_resolution to find the keys whose resolution changed. The
+    preceding hook drops the old copy. -#}
+{% macro events_applied_resolution() -%}
+    {{ return(this.incorporate(path={'identifier': this.identifier ~ '__applied_resolution'})) }}
+{%- endmacro %}
+
+{% macro events_store_applied_resolution(resolution) -%}
+    create table {{ events_applied_resolution() }} {{ events_table_format() }} as
+    select identity_key, contact_id, account_id from {{ resolution }}
+{%- endmacro %}
+
+{#- The storage clause of a table created by plain SQL: none, or Parquet on Spark. -#}
+{% macro events_table_format() -%}
+    {{ return(adapter.dispatch('events_table_format', 'customer_segmentation')()) }}
+{%- endmacro %}
+
+{% macro default__events_table_format() -%}
+{%- endmacro %}
+
+{% macro spark__events_table_format() -%}
+    using parquet
+{%- endmacro %}

@@ -23,12 +23,14 @@ joined as (
     select
         -- ids
         daily.aggregate_key,
+        daily.identity_key,
         resolution.contact_id,
         resolution.account_id,
         resolution.resolution_method,
 
         -- grain
         daily.event_date,
+        daily.event_month,
         daily.event_type,
         daily.url,
         daily.feature,
@@ -36,7 +38,9 @@ joined as (
         -- facts
         daily.event_count,
         daily.first_occurred_at,
-        daily.last_occurred_at
+        daily.last_occurred_at,
+        daily.fingerprint_sum_a,
+        daily.fingerprint_sum_b
 
     from daily
     inner join resolution
