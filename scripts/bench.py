@@ -408,7 +408,7 @@ def bench_scale(scale: str, args: argparse.Namespace, settings: Settings,
         result = dict(previous)
         say(f"[{scale}] resuming from the recorded full build ({result['full']['seconds']:.1f} s)")
     else:
-        result = {"scale": scale}
+        result = {"scale": scale, "commit": code_commit(settings.project_dir)}
         shortfall = disk_shortfall(scale, data_dir, workdir)
         if shortfall:
             say(f"[{scale}] skipped: {shortfall}")
@@ -491,7 +491,8 @@ def bench_spark(scale: str, args: argparse.Namespace, settings: Settings) -> dic
     }
     env.pop("DBT_SCHEMA", None)
     remove_appended(data_dir)
-    result: dict[str, Any] = {"master": args.spark_master, "driver_memory": args.spark_driver_memory}
+    result: dict[str, Any] = {"master": args.spark_master, "driver_memory": args.spark_driver_memory,
+                              "commit": code_commit(settings.project_dir)}
     steps = [("load", ["load", "--target", "spark", "--data", str(data_dir)]),
              ("build", ["build", "--target", "spark", "--vars", f"{{as_of_date: '{settings.as_of}'}}"])]
     for step, command in steps:
@@ -551,6 +552,15 @@ def parse_clv_output(text: str) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- report
+def code_commit(project_dir: Path) -> str:
+    """The commit of the measured project (short hash, `+changes` when the work tree differs)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(project_dir), *args], capture_output=True,
+                              text=True, check=False).stdout.strip()
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def machine() -> dict[str, str]:
     def first(cmd: list[str]) -> str:
         try:
@@ -658,6 +668,8 @@ def render_markdown(results: dict[str, Any], template: str) -> str:
         for scale, res in scales.items():
             full = res["full"]
             parts += ["", f"### {scale} events", ""]
+            if "commit" in res:
+                parts.append(f"Code measured: commit {res['commit']}.")
             parts.append(f"Full build: {full['seconds']:.1f} s wall (dbt elapsed "
                          f"{full['elapsed_time']:.1f} s; models {full['model_seconds']:.1f} s, "
                          f"tests {full['test_seconds']:.1f} s summed over nodes), statuses "
@@ -698,13 +710,14 @@ def render_markdown(results: dict[str, Any], template: str) -> str:
                   "The same raw files loaded into a local Spark session and built by "
                   "`python -m custseg build --target spark` (every model, data test and unit test; "
                   "the CLV fit between the halves), against the DuckDB full build of the same scale.", "",
-                  "| scale | master | driver memory | load s | build s | build peak GiB | build / DuckDB full "
-                  "| statuses |", "|---|---|---|---|---|---|---|---|"]
+                  "| scale | commit | master | driver memory | load s | build s | build peak GiB "
+                  "| build / DuckDB full | statuses |", "|---|---|---|---|---|---|---|---|---|"]
         for scale, run in spark.items():
             load_, build = run.get("load", {}), run.get("build", {})
             ratio = build.get("seconds", float("nan")) / scales[scale]["full"]["seconds"]
             state = run.get("statuses") or run.get("stopped", "")
-            parts.append(f"| {scale} | {run['master']} | {run['driver_memory']} | "
+            parts.append(f"| {scale} | {run.get('commit', 'not recorded')} | {run['master']} | "
+                         f"{run['driver_memory']} | "
                          f"{load_.get('seconds', float('nan')):.1f} | {build.get('seconds', float('nan')):.1f} | "
                          f"{build.get('peak_rss_gib', float('nan')):.2f} | {ratio:.2f} | {state} |")
     if "clv" in results:
@@ -797,10 +810,15 @@ def main(argv: list[str] | None = None) -> int:
                                else {"scales": {}})
     results["settings"] = {"threads": settings.threads, "memory_limit": settings.memory_limit,
                            "temp_dir": str(settings.temp_dir)}
+    spark_scales = [s.strip() for s in args.spark_scales.split(",") if s.strip()]
     for scale in [s.strip() for s in args.scales.split(",") if s.strip()]:
-        results["scales"][scale] = bench_scale(scale, args, settings, results["scales"].get(scale))
+        previous = results["scales"].get(scale) or {}
+        results["scales"][scale] = bench_scale(scale, args, settings, previous)
+        if "spark" in previous and scale not in spark_scales:
+            # not re-measured on Spark: keep the earlier Spark row (its commit is in the table)
+            results["scales"][scale]["spark"] = previous["spark"]
         results_file.write_text(json.dumps(results, indent=2, default=str))
-    for scale in [s.strip() for s in args.spark_scales.split(",") if s.strip()]:
+    for scale in spark_scales:
         measured = results["scales"].get(scale, {})
         if "full" not in measured:
             print(f"[{scale}] spark skipped: no DuckDB full build of this scale in {results_file}")

@@ -9,6 +9,8 @@ parsing, the report's summary lines) runs for real on small inputs.
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -201,6 +203,7 @@ def test_run_summary_layers_and_report_lines(built: dict, floor_db: Path, tmp_pa
                 "ratio_build_incremental_to_full": 9.0 / summary["elapsed_time"],
                 "spark": {
                     "master": "local[2]", "driver_memory": "8g", "statuses": {"success": 5},
+                    "commit": "abc1234",
                     "load": {"seconds": 3.0, "peak_rss_gib": 0.4, "returncode": 0},
                     "build": {"seconds": 4 * summary["elapsed_time"], "peak_rss_gib": 2.5, "returncode": 0},
                 },
@@ -220,7 +223,7 @@ def test_run_summary_layers_and_report_lines(built: dict, floor_db: Path, tmp_pa
         "peak_memory_gib",
         "spark_build_seconds",
     }
-    assert "| tiny | local[2] | 8g | 3.0 |" in text and "| 2.50 | 4.00 |" in text
+    assert "| tiny | abc1234 | local[2] | 8g | 3.0 |" in text and "| 2.50 | 4.00 |" in text
     assert float(parsed[0].group(3)) == pytest.approx(summary["elapsed_time"], abs=0.01)
     values = {m.group(1): float(m.group(3)) for m in parsed}
     assert values["ratio_incremental_to_full"] == pytest.approx(2.0 / summary["elapsed_time"], abs=0.01)
@@ -250,6 +253,24 @@ def test_scale_stops_after_a_failed_full_build(sample_data: dict, tmp_path: Path
     assert result["full"]["returncode"] == 2
     assert "full build failed (exit code 2)" in result["stopped"]
     assert "floor" not in result and "incremental" not in result and "build_incremental" not in result
+
+
+def test_a_rerun_scale_keeps_its_spark_row_unless_spark_runs_again(tmp_path: Path, monkeypatch) -> None:
+    """Re-measuring a scale on DuckDB alone keeps the Spark row measured before (with its commit);
+    every new measurement records the commit of the measured project."""
+    out = tmp_path / "out"
+    out.mkdir()
+    spark = {"master": "local[2]", "driver_memory": "8g", "commit": "old1234"}
+    (out / "results.json").write_text(json.dumps({"scales": {"tiny": {"full": {}, "spark": spark}}}))
+    monkeypatch.setattr(bench, "bench_scale", lambda scale, args, settings, previous: {
+        "scale": scale, "commit": bench.code_commit(settings.project_dir)})
+    monkeypatch.setattr(bench, "bench_spark", lambda *a: pytest.fail("Spark ran"))
+    monkeypatch.setattr(bench, "summary_lines", lambda results: [])
+    bench.main(["--scales", "tiny", "--spark-scales", "", "--clv-customers", "0", "--docs", "",
+                "--out-dir", str(out)])
+    kept = json.loads((out / "results.json").read_text())["scales"]["tiny"]
+    assert kept["spark"] == spark
+    assert re.fullmatch(r"[0-9a-f]{7,}(\+changes)?", kept["commit"])
 
 
 def test_report_ends_with_the_required_summary_lines() -> None:
