@@ -42,7 +42,8 @@ APPEND_FILE = "bench-append-00000.parquet"  # batch 1; batch n: bench-append-000
 LAYERS = ("staging", "intermediate", "marts", "segments")
 GIB = 1024**3
 # Disk per raw event, measured at 100M events: the Parquet raw files and the built DuckDB
-# warehouse. A scale runs only when the output folder's disk holds both plus a fifth for spills.
+# warehouse. A scale runs only when the output folder's disk holds both plus a fifth for spills;
+# a run that has measured a scale (results "storage") uses the largest such measurement instead.
 RAW_BYTES_PER_EVENT = 25
 WAREHOUSE_BYTES_PER_EVENT = 140
 
@@ -159,15 +160,35 @@ def generate(scale: str, data_dir: Path, seed: int, as_of: str, log: Path) -> Me
     return result
 
 
-def disk_shortfall(scale: str, data_dir: Path, workdir: Path) -> str | None:
-    """Why `scale` does not fit on the disk of `workdir`, or None when it does."""
+def storage(data_dir: Path, db: Path, raw_events: int) -> dict[str, float]:
+    """Disk held by a scale: its raw Parquet files and its DuckDB warehouse, in bytes and per
+    raw event."""
+    raw = sum(f.stat().st_size for f in data_dir.rglob("*") if f.is_file())
+    warehouse = sum(f.stat().st_size for f in (db, db.with_suffix(".duckdb.wal")) if f.exists())
+    return {"raw_bytes": raw, "warehouse_bytes": warehouse,
+            "raw_bytes_per_event": raw / raw_events, "warehouse_bytes_per_event": warehouse / raw_events}
+
+
+def largest_storage(results: dict[str, Any]) -> dict[str, float] | None:
+    """The storage measured at the largest scale of `results`, or None."""
+    measured = [res for res in results.get("scales", {}).values() if "storage" in res]
+    return max(measured, key=lambda res: res["raw_rows"]["events"])["storage"] if measured else None
+
+
+def disk_shortfall(scale: str, data_dir: Path, workdir: Path,
+                   per_event: dict[str, float] | None = None) -> str | None:
+    """Why `scale` does not fit on the disk of `workdir`, or None when it does. `per_event`: a
+    measured `storage()`, else the constants above."""
     sys.path.insert(0, str(PROJECT_DIR))
     from custseg.generate import resolve_scale
 
     events = resolve_scale(scale).events
-    needed = events * WAREHOUSE_BYTES_PER_EVENT
+    raw_per_event, warehouse_per_event = (
+        (per_event["raw_bytes_per_event"], per_event["warehouse_bytes_per_event"]) if per_event
+        else (RAW_BYTES_PER_EVENT, WAREHOUSE_BYTES_PER_EVENT))
+    needed = events * warehouse_per_event
     if not (data_dir / "_manifest.json").exists():
-        needed += events * RAW_BYTES_PER_EVENT
+        needed += events * raw_per_event
     needed *= 1.2
     stale = workdir / "warehouse.duckdb"  # replaced by this run
     free = shutil.disk_usage(workdir).free + (stale.stat().st_size if stale.exists() else 0)
@@ -393,9 +414,11 @@ def incremental_run(scale: str, args: argparse.Namespace, settings: Settings, wo
 
 # ----------------------------------------------------------------------------- one scale
 def bench_scale(scale: str, args: argparse.Namespace, settings: Settings,
-                previous: dict[str, Any] | None = None) -> dict[str, Any]:
+                previous: dict[str, Any] | None = None,
+                per_event: dict[str, float] | None = None) -> dict[str, Any]:
     """Measure one scale. With --resume and a recorded full build of this scale (`previous`,
-    its warehouse and target folder still in OUT/<scale>), only the missing steps run."""
+    its warehouse and target folder still in OUT/<scale>), only the missing steps run.
+    `per_event`: the disk per event measured at a smaller scale, for the disk check."""
     out = Path(args.out_dir)
     data_dir = out / "data" / scale
     workdir = out / scale
@@ -409,7 +432,7 @@ def bench_scale(scale: str, args: argparse.Namespace, settings: Settings,
         say(f"[{scale}] resuming from the recorded full build ({result['full']['seconds']:.1f} s)")
     else:
         result = {"scale": scale, "commit": code_commit(settings.project_dir)}
-        shortfall = disk_shortfall(scale, data_dir, workdir)
+        shortfall = disk_shortfall(scale, data_dir, workdir, per_event)
         if shortfall:
             say(f"[{scale}] skipped: {shortfall}")
             return {**result, "skipped": shortfall}
@@ -436,6 +459,7 @@ def bench_scale(scale: str, args: argparse.Namespace, settings: Settings,
             "returncode": full.returncode, **summarise_run(full_results, layers, rows),
         }
         result["rows_per_layer"] = rows_per_layer(rows, layers)
+        result["storage"] = storage(data_dir, db, raw_events)
         result["events_per_second_full"] = raw_events / full.seconds
         say(f"[{scale}] full build {full.seconds:.1f} s, peak {full.peak_rss_bytes / GIB:.2f} GiB, "
             f"exit {full.returncode}")
@@ -461,6 +485,8 @@ def bench_scale(scale: str, args: argparse.Namespace, settings: Settings,
         # whole `dbt build` after another 1 %, for comparison
         runs = [("incremental", "hourly", 1, "ratio_incremental_to_full"),
                 ("build_incremental", None, 2, "ratio_build_incremental_to_full")]
+        if args.build_incremental_scales != "all" and scale not in args.build_incremental_scales.split(","):
+            runs = runs[:1]
         try:
             for key, selector, batch, ratio in runs:
                 if key not in result:
@@ -665,6 +691,16 @@ def render_markdown(results: dict[str, Any], template: str) -> str:
                 f"{build.get('seconds', float('nan')):.1f} | "
                 f"{res.get('ratio_build_incremental_to_full', float('nan')):.2f} |"
             )
+        stored = {scale: res["storage"] for scale, res in scales.items() if "storage" in res}
+        if stored:
+            parts += ["", "Disk after the full build (raw Parquet files and the DuckDB warehouse file):", "",
+                      "| scale | raw GB | warehouse GB | raw bytes / event | warehouse bytes / event "
+                      "| total bytes / event |", "|---|---|---|---|---|---|"]
+            for scale, st in stored.items():
+                parts.append(
+                    f"| {scale} | {st['raw_bytes'] / 1e9:.2f} | {st['warehouse_bytes'] / 1e9:.2f} | "
+                    f"{st['raw_bytes_per_event']:.0f} | {st['warehouse_bytes_per_event']:.0f} | "
+                    f"{st['raw_bytes_per_event'] + st['warehouse_bytes_per_event']:.0f} |")
         for scale, res in scales.items():
             full = res["full"]
             parts += ["", f"### {scale} events", ""]
@@ -763,6 +799,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-floor", action="store_true")
     parser.add_argument("--skip-incremental", action="store_true")
     parser.add_argument("--append-share", type=float, default=0.01)
+    parser.add_argument("--build-incremental-scales", default="all",
+                        help="scales that also time a whole incremental `dbt build` after the hourly "
+                             "run ('all' or a comma list; the others time the hourly run only)")
     parser.add_argument("--spark-scales", default="10M",
                         help="scales (already measured on DuckDB) to build on Spark too; '' = none")
     parser.add_argument("--spark-master", default="local[2]")
@@ -813,7 +852,7 @@ def main(argv: list[str] | None = None) -> int:
     spark_scales = [s.strip() for s in args.spark_scales.split(",") if s.strip()]
     for scale in [s.strip() for s in args.scales.split(",") if s.strip()]:
         previous = results["scales"].get(scale) or {}
-        results["scales"][scale] = bench_scale(scale, args, settings, previous)
+        results["scales"][scale] = bench_scale(scale, args, settings, previous, largest_storage(results))
         if "spark" in previous and scale not in spark_scales:
             # not re-measured on Spark: keep the earlier Spark row (its commit is in the table)
             results["scales"][scale]["spark"] = previous["spark"]

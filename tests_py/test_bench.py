@@ -255,6 +255,27 @@ def test_scale_stops_after_a_failed_full_build(sample_data: dict, tmp_path: Path
     assert "floor" not in result and "incremental" not in result and "build_incremental" not in result
 
 
+@pytest.mark.parametrize(("option", "expected"), [("all", ["incremental", "build_incremental"]),
+                                                   ("1M,tiny", ["incremental", "build_incremental"]),
+                                                   ("1M", ["incremental"])])
+def test_whole_incremental_build_runs_only_at_the_scales_asked(
+    sample_data: dict, tmp_path: Path, monkeypatch, option: str, expected: list[str]
+) -> None:
+    shutil.copytree(sample_data["dir"], tmp_path / "out" / "data" / "tiny")
+    args = bench.parse_args(["--scales", "tiny", "--out-dir", str(tmp_path / "out"), "--skip-generate",
+                             "--skip-floor", "--build-incremental-scales", option])
+    settings = bench.Settings(2, "1GB", tmp_path / "tmp", PROJECT_DIR, AS_OF)
+    monkeypatch.setattr(bench, "load", lambda data_dir, db: {})
+    monkeypatch.setattr(bench, "dbt_build", lambda *a, **k: (bench.Measured(1.0, 1, 0, ""),
+                                                              {"elapsed_time": 1.0, "results": []}))
+    monkeypatch.setattr(bench, "model_layers", lambda target: {})
+    monkeypatch.setattr(bench, "table_rows", lambda db: {})
+    ran = []
+    monkeypatch.setattr(bench, "incremental_run", lambda scale, a, s, w, r, key, *rest: ran.append(key) or ({}, 0.1))
+    bench.bench_scale("tiny", args, settings)
+    assert ran == expected
+
+
 def test_a_rerun_scale_keeps_its_spark_row_unless_spark_runs_again(tmp_path: Path, monkeypatch) -> None:
     """Re-measuring a scale on DuckDB alone keeps the Spark row measured before (with its commit);
     every new measurement records the commit of the measured project."""
@@ -262,7 +283,7 @@ def test_a_rerun_scale_keeps_its_spark_row_unless_spark_runs_again(tmp_path: Pat
     out.mkdir()
     spark = {"master": "local[2]", "driver_memory": "8g", "commit": "old1234"}
     (out / "results.json").write_text(json.dumps({"scales": {"tiny": {"full": {}, "spark": spark}}}))
-    monkeypatch.setattr(bench, "bench_scale", lambda scale, args, settings, previous: {
+    monkeypatch.setattr(bench, "bench_scale", lambda scale, args, settings, *previous: {
         "scale": scale, "commit": bench.code_commit(settings.project_dir)})
     monkeypatch.setattr(bench, "bench_spark", lambda *a: pytest.fail("Spark ran"))
     monkeypatch.setattr(bench, "summary_lines", lambda results: [])
@@ -299,6 +320,28 @@ def test_scale_runs_only_when_the_disk_holds_it(tmp_path: Path, monkeypatch: pyt
     assert bench.disk_shortfall("100M", data, tmp_path) is None
     reason = bench.disk_shortfall("1B", data, tmp_path)
     assert reason is not None and "1,000,000,000 events" in reason and "60 GB free" in reason
+    # a measured scale's bytes per event replace the constants: 1B needs (10 + 30) * 1.2 = 48 GB,
+    # or (40 + 60) * 1.2 = 120 GB
+    assert bench.disk_shortfall("1B", data, tmp_path, {"raw_bytes_per_event": 10.0,
+                                                       "warehouse_bytes_per_event": 30.0}) is None
+    reason = bench.disk_shortfall("1B", data, tmp_path, {"raw_bytes_per_event": 40.0,
+                                                         "warehouse_bytes_per_event": 60.0})
+    assert reason is not None and "needs about 120 GB" in reason
+
+
+def test_storage_counts_raw_files_and_warehouse_per_event(tmp_path: Path) -> None:
+    data, db = tmp_path / "data", tmp_path / "warehouse.duckdb"
+    (data / "events").mkdir(parents=True)
+    (data / "events" / "part-0.parquet").write_bytes(b"x" * 300)
+    (data / "_manifest.json").write_bytes(b"y" * 100)
+    db.write_bytes(b"z" * 1000)
+    measured = bench.storage(data, db, raw_events=10)
+    assert measured == {"raw_bytes": 400, "warehouse_bytes": 1000,
+                        "raw_bytes_per_event": 40.0, "warehouse_bytes_per_event": 100.0}
+    results = {"scales": {"1M": {"raw_rows": {"events": 10}, "storage": measured},
+                          "tiny": {"raw_rows": {"events": 5}, "storage": {"raw_bytes": 1}},
+                          "1B": {"skipped": "disk"}}}
+    assert bench.largest_storage(results) is measured
 
 
 def test_clv_peer_output_parses(tmp_path: Path) -> None:
