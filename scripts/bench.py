@@ -404,7 +404,8 @@ def incremental_run(scale: str, args: argparse.Namespace, settings: Settings, wo
     ratio = inc.seconds / result["full"]["seconds"]
     print(f"[{scale}] incremental {what} {inc.seconds:.1f} s ({ratio:.2%} of full), exit {inc.returncode}")
     return {
-        "command": what, "appended_events": appended, "seconds": inc.seconds,
+        "command": what, "commit": code_commit(settings.project_dir),
+        "appended_events": appended, "seconds": inc.seconds,
         "peak_rss_gib": inc.peak_rss_bytes / GIB, "returncode": inc.returncode,
         "incremental_models_seconds": own,
         "incremental_models_to_full_models": sum(own.values()) / max(full_own, 1e-9),
@@ -489,9 +490,18 @@ def bench_scale(scale: str, args: argparse.Namespace, settings: Settings,
             runs = runs[:1]
         try:
             for key, selector, batch, ratio in runs:
-                if key not in result:
-                    result[key], result[ratio] = incremental_run(
-                        scale, args, settings, workdir, result, key, selector, batch)
+                if result.get(key, {}).get("returncode") == 0:
+                    continue  # measured before (--resume); a failed run is measured again
+                result[key], result[ratio] = incremental_run(
+                    scale, args, settings, workdir, result, key, selector, batch)
+                if result[key]["returncode"] != 0:
+                    # a failed run measures nothing: no ratio, and the later runs are not made
+                    del result[ratio]
+                    result["stopped"] = (f"{result[key]['command']} failed (exit code "
+                                         f"{result[key]['returncode']}); see {workdir / f'dbt_{key}.log'}")
+                    say(f"[{scale}] stopped: {result['stopped']}")
+                    break
+                result.pop("stopped", None)
         finally:
             remove_appended(data_dir)
     (workdir / "result.json").write_text(json.dumps(result, indent=2, default=str))
@@ -729,7 +739,9 @@ def render_markdown(results: dict[str, Any], template: str) -> str:
                 if not inc:
                     continue
                 own = inc["incremental_models_seconds"]
-                parts += ["", f"{title} after appending {inc['appended_events']:,} new events: "
+                code = (f" (code: commit {inc['commit']})"
+                        if inc.get("commit") and inc["commit"] != res.get("commit") else "")
+                parts += ["", f"{title}{code} after appending {inc['appended_events']:,} new events: "
                           f"{inc['seconds']:.1f} s wall, peak {inc['peak_rss_gib']:.2f} GiB, statuses "
                           f"{inc['statuses']}, exit code {inc['returncode']} (models "
                           f"{inc['model_seconds']:.1f} s, tests {inc['test_seconds']:.1f} s summed over "

@@ -271,9 +271,40 @@ def test_whole_incremental_build_runs_only_at_the_scales_asked(
     monkeypatch.setattr(bench, "model_layers", lambda target: {})
     monkeypatch.setattr(bench, "table_rows", lambda db: {})
     ran = []
-    monkeypatch.setattr(bench, "incremental_run", lambda scale, a, s, w, r, key, *rest: ran.append(key) or ({}, 0.1))
+    monkeypatch.setattr(bench, "incremental_run", lambda scale, a, s, w, r, key, *rest: ran.append(key) or (
+        {"returncode": 0}, 0.1))
     bench.bench_scale("tiny", args, settings)
     assert ran == expected
+
+
+def test_a_failed_incremental_run_gives_no_ratio_and_is_measured_again_on_resume(
+    sample_data: dict, tmp_path: Path, monkeypatch
+) -> None:
+    shutil.copytree(sample_data["dir"], tmp_path / "out" / "data" / "tiny")
+    (tmp_path / "out" / "tiny").mkdir(parents=True)
+    (tmp_path / "out" / "tiny" / "warehouse.duckdb").touch()
+    settings = bench.Settings(2, "1GB", tmp_path / "tmp", PROJECT_DIR, AS_OF)
+    exit_codes = {"incremental": 1}
+    ran = []
+
+    def incremental_run(scale, a, s, w, result, key, selector, batch):
+        ran.append(key)
+        return {"command": key, "returncode": exit_codes.get(key, 0)}, 0.05
+
+    monkeypatch.setattr(bench, "incremental_run", incremental_run)
+    previous = {"scale": "tiny", "full": {"seconds": 10.0, "returncode": 0, "peak_rss_gib": 1.0}, "floor": {}}
+    args = bench.parse_args(["--scales", "tiny", "--out-dir", str(tmp_path / "out"), "--skip-generate",
+                             "--resume"])
+    failed = bench.bench_scale("tiny", args, settings, previous)
+    assert ran == ["incremental"]
+    assert "ratio_incremental_to_full" not in failed and "incremental failed (exit code 1)" in failed["stopped"]
+    assert not any(line.startswith("ratio_incremental") for line in bench.summary_lines(
+        {"scales": {"tiny": failed | {"raw_rows": {"events": 1}}}}))
+
+    exit_codes.clear()
+    resumed = bench.bench_scale("tiny", args, settings, failed)
+    assert ran == ["incremental", "incremental", "build_incremental"]
+    assert resumed["ratio_incremental_to_full"] == 0.05 and "stopped" not in resumed
 
 
 def test_a_rerun_scale_keeps_its_spark_row_unless_spark_runs_again(tmp_path: Path, monkeypatch) -> None:

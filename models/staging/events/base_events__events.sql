@@ -55,6 +55,17 @@
         erasure_is_erased(erasure_event_columns('raw_')),
     ) -%}
 {%- endif -%}
+{#- The target rows before the window. Never materialised as a whole: each CTE that needs
+    them scans the target with this filter and keeps only what it needs (at 100M events one
+    shared CTE of every wide row spilled tens of GB to disk). -#}
+{%- set before_window -%}
+    {%- if window_start is not none -%}
+        existing.received_at < {{ window_start }}
+        and not {{ erasure_is_erased(erasure_event_columns('existing.raw_')) }}
+    {%- else -%}
+        1 = 0
+    {%- endif -%}
+{%- endset -%}
 {%- set max_received = dbt.dateadd(
     'minute', var('events_max_clock_skew_minutes') | int, events_load_time()
 ) %}
@@ -111,37 +122,26 @@ numbered_raw_deliveries as (
 
 {% if is_incremental() %}
 
-    existing_before_window as (
+    revalidated_event_ids as (
 
-        select * from {{ this }}
-        {% if window_start is not none %}
-            where
-                received_at < {{ window_start }}
-                and not {{ erasure_is_erased(erasure_event_columns('raw_')) }}
-        {% else %}
-            where 1 = 0
-        {% endif %}
-
-    ),
-
-    revalidated_existing as (
-
-        select
-            existing_before_window.row_fingerprint,
-            existing_before_window.event_id
-        from existing_before_window
+        -- events of target rows whose fate can change with no new raw row (see above)
+        select existing.event_id
+        from {{ this }} as existing
         left join staged_contact_ids
-            on existing_before_window.contact_id = staged_contact_ids.contact_id
+            on existing.contact_id = staged_contact_ids.contact_id
         where
-            existing_before_window.validation_reason = 'future_timestamp'
-            or (
-                existing_before_window.validation_reason = 'orphan_foreign_key'
-                and staged_contact_ids.contact_id is not null
-            )
-            or (
-                existing_before_window.validation_reason is null
-                and existing_before_window.contact_id is not null
-                and staged_contact_ids.contact_id is null
+            {{ before_window }}
+            and (
+                existing.validation_reason = 'future_timestamp'
+                or (
+                    existing.validation_reason = 'orphan_foreign_key'
+                    and staged_contact_ids.contact_id is not null
+                )
+                or (
+                    existing.validation_reason is null
+                    and existing.contact_id is not null
+                    and staged_contact_ids.contact_id is null
+                )
             )
 
     ),
@@ -150,31 +150,29 @@ numbered_raw_deliveries as (
 
         select {{ staging_blank_to_null('raw_event_id') }} as event_id from raw_deliveries
         union
-        select event_id from revalidated_existing
+        select event_id from revalidated_event_ids
 
     ),
 
     recomputed_existing as (
 
+        -- every target delivery of those events, the revalidated rows among them (their
+        -- event_id is never null: a row without one is missing_required_field, final)
         select
-            existing_before_window.raw_event_id,
-            existing_before_window.raw_contact_id,
-            existing_before_window.raw_email,
-            existing_before_window.raw_anonymous_id,
-            existing_before_window.raw_event_type,
-            existing_before_window.raw_properties,
-            existing_before_window.occurred_at,
-            existing_before_window.received_at,
-            existing_before_window.row_hash,
-            existing_before_window.row_ordinal
-        from existing_before_window
-        left join revalidated_existing
-            on existing_before_window.row_fingerprint = revalidated_existing.row_fingerprint
-        left join recomputed_event_ids
-            on existing_before_window.event_id = recomputed_event_ids.event_id
+            existing.raw_event_id,
+            existing.raw_contact_id,
+            existing.raw_email,
+            existing.raw_anonymous_id,
+            existing.raw_event_type,
+            existing.raw_properties,
+            existing.occurred_at,
+            existing.received_at,
+            existing.row_hash,
+            existing.row_ordinal
+        from {{ this }} as existing
         where
-            revalidated_existing.row_fingerprint is not null
-            or recomputed_event_ids.event_id is not null
+            {{ before_window }}
+            and existing.event_id in (select recomputed_event_ids.event_id from recomputed_event_ids)
 
     ),
 
