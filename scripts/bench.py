@@ -589,12 +589,14 @@ def parse_clv_output(text: str) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- report
 def code_commit(project_dir: Path) -> str:
-    """The commit of the measured project (short hash, `+changes` when the work tree differs)."""
+    """The commit of the measured project (short hash, `+changes` when the work tree differs,
+    the report this script writes aside)."""
     def git(*args: str) -> str:
         return subprocess.run(["git", "-C", str(project_dir), *args], capture_output=True,
                               text=True, check=False).stdout.strip()
     head = git("rev-parse", "--short", "HEAD") or "unknown"
-    return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+    changes = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks.md")
+    return head + ("+changes" if changes else "")
 
 
 def machine() -> dict[str, str]:
@@ -691,7 +693,7 @@ def render_markdown(results: dict[str, Any], template: str) -> str:
         for scale, res in scales.items():
             full, floor, inc = res["full"], res.get("floor", {}), res.get("incremental", {})
             build = res.get("build_incremental", {})
-            parts.append(
+            parts.append(re.sub(r"\| nan(?= \|)", "| -", (  # a step not measured: "-"
                 f"| {scale} | {res['raw_rows']['events']:,} | {full['seconds']:.1f} | "
                 f"{full['peak_rss_gib']:.2f} | {res['events_per_second_full']:,.0f} | "
                 f"{floor.get('seconds', float('nan')):.1f} | {floor.get('peak_rss_gib', float('nan')):.2f} | "
@@ -699,8 +701,7 @@ def render_markdown(results: dict[str, Any], template: str) -> str:
                 f"{inc.get('seconds', float('nan')):.1f} | {inc.get('peak_rss_gib', float('nan')):.2f} | "
                 f"{res.get('ratio_incremental_to_full', float('nan')):.2f} | "
                 f"{build.get('seconds', float('nan')):.1f} | "
-                f"{res.get('ratio_build_incremental_to_full', float('nan')):.2f} |"
-            )
+                f"{res.get('ratio_build_incremental_to_full', float('nan')):.2f} |")))
         stored = {scale: res["storage"] for scale, res in scales.items() if "storage" in res}
         if stored:
             parts += ["", "Disk after the full build (raw Parquet files and the DuckDB warehouse file):", "",
