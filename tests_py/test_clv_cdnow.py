@@ -160,7 +160,11 @@ def test_pareto_nbd_parameters_match_lifetimes(cdnow_build: dict) -> None:
     from lifetimes import ParetoNBDFitter
 
     summary = cdnow_build["int_contacts__clv_summary"]
-    fitter = ParetoNBDFitter().fit(summary["frequency"], summary["recency"], summary["t"])
+    # lifetimes starts Nelder-Mead from a random point unless given one, and now and then stops
+    # short of the optimum (r = 0.477): start it from ones and converge tightly, so it is reproducible.
+    fitter = ParetoNBDFitter().fit(
+        summary["frequency"], summary["recency"], summary["t"], initial_params=np.ones(4), tol=1e-8
+    )
     row = cdnow_build["clv_parameters"].iloc[0]
     for name in ("r", "alpha", "s", "beta"):
         assert row[f"pnbd_{name}"] == pytest.approx(fitter.params_[name], rel=2e-4)
