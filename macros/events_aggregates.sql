@@ -46,6 +46,31 @@
     cast(sum({{ events_hex8_to_bigint(fingerprint, 9) }}) as bigint) as fingerprint_sum_b
 {%- endmacro %}
 
+{#- For an incremental run of a model keeping the day checksums (event_count and
+    events_fingerprint_sums per row): a select of every event_date of `manifest`
+    (int_events__daily_manifest) that <this> does not hold, or whose event count or one of
+    the two checksums differs from the sums of <this>'s rows of that day. Those are the days
+    whose staged deliveries changed since the model last counted them. -#}
+{% macro events_days_differing_from(manifest) -%}
+    select manifest.event_date
+    from {{ manifest }} as manifest
+    left join (
+        select
+            event_date,
+            cast(sum(event_count) as {{ dbt.type_bigint() }}) as event_count,
+            cast(sum(fingerprint_sum_a) as {{ dbt.type_bigint() }}) as fingerprint_sum_a,
+            cast(sum(fingerprint_sum_b) as {{ dbt.type_bigint() }}) as fingerprint_sum_b
+        from {{ this }}
+        group by event_date
+    ) as stored_days
+        on manifest.event_date = stored_days.event_date
+    where
+        stored_days.event_date is null
+        or manifest.event_count <> stored_days.event_count
+        or manifest.fingerprint_sum_a <> stored_days.fingerprint_sum_a
+        or manifest.fingerprint_sum_b <> stored_days.fingerprint_sum_b
+{%- endmacro %}
+
 {#- Pre-hook of int_events__daily_by_key: delete the days that no longer have any staged
     event (`manifest` lists the days that do), which a delete+insert on event_date cannot
     reach (it only replaces the days the run emits). Spark (no delete without Delta) leaves

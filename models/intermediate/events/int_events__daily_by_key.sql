@@ -32,35 +32,9 @@ with
 
 {% if is_incremental() %}
 
-    manifest as (
-
-        select * from {{ ref('int_events__daily_manifest') }}
-
-    ),
-
-    stored_days as (
-
-        select
-            event_date,
-            cast(sum(event_count) as {{ dbt.type_bigint() }}) as event_count,
-            cast(sum(fingerprint_sum_a) as {{ dbt.type_bigint() }}) as fingerprint_sum_a,
-            cast(sum(fingerprint_sum_b) as {{ dbt.type_bigint() }}) as fingerprint_sum_b
-        from {{ this }}
-        group by event_date
-
-    ),
-
     changed_days as (
 
-        select manifest.event_date
-        from manifest
-        left join stored_days
-            on manifest.event_date = stored_days.event_date
-        where
-            stored_days.event_date is null
-            or manifest.event_count <> stored_days.event_count
-            or manifest.fingerprint_sum_a <> stored_days.fingerprint_sum_a
-            or manifest.fingerprint_sum_b <> stored_days.fingerprint_sum_b
+        {{ events_days_differing_from(ref('int_events__daily_manifest')) }}
 
     ),
 
