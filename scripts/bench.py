@@ -16,7 +16,9 @@ and records wall time, peak memory (RSS of the whole process tree, polled from /
 per layer, rows per second and the slowest models (dbt's run_results.json). The scales in
 --spark-scales (default 10M) are then also loaded and built on a local Spark session. The CLV peer
 (scripts/bench_clv.py: our BG/NBD + Gamma-Gamma against lifetimes) runs once. Results go to
-<out-dir>/results.json and docs/benchmarks.md (machine description, tables, summary lines).
+<out-dir>/results.json and docs/benchmarks.md (machine description, tables, summary lines),
+with a copy of the results in docs/benchmarks.json: a later run that measures some scales
+(in any checkout) starts from it and keeps the other scales' figures.
 """
 
 from __future__ import annotations
@@ -590,12 +592,13 @@ def parse_clv_output(text: str) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- report
 def code_commit(project_dir: Path) -> str:
     """The commit of the measured project (short hash, `+changes` when the work tree differs,
-    the report this script writes aside)."""
+    the report and results this script writes aside)."""
     def git(*args: str) -> str:
         return subprocess.run(["git", "-C", str(project_dir), *args], capture_output=True,
                               text=True, check=False).stdout.strip()
     head = git("rev-parse", "--short", "HEAD") or "unknown"
-    changes = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks.md")
+    changes = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks.md",
+                  ":!docs/benchmarks.json")
     return head + ("+changes" if changes else "")
 
 
@@ -857,9 +860,12 @@ def main(argv: list[str] | None = None) -> int:
                         Path(args.temp_dir).resolve() if args.temp_dir else out / "tmp",
                         Path(args.project_dir).resolve(), args.as_of)
     results_file = out / "results.json"
+    # the results behind the report, kept in the repository next to it: a run that measures
+    # some scales keeps the other scales' figures even in a new checkout
+    kept_file = Path(args.docs).with_suffix(".json") if args.docs else None
     out.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = (json.loads(results_file.read_text()) if results_file.exists()
-                               else {"scales": {}})
+    start = next((f for f in (results_file, kept_file) if f and f.exists()), None)
+    results: dict[str, Any] = json.loads(start.read_text()) if start else {"scales": {}}
     results["settings"] = {"threads": settings.threads, "memory_limit": settings.memory_limit,
                            "temp_dir": str(settings.temp_dir)}
     spark_scales = [s.strip() for s in args.spark_scales.split(",") if s.strip()]
@@ -891,6 +897,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.docs:
         template = Path(args.template).read_text() if Path(args.template).exists() else "# Benchmarks"
         Path(args.docs).write_text(render_markdown(results, template))
+        kept_file.write_text(json.dumps(results, indent=2, default=str))
     print("\n".join(summary_lines(results)))
     return 0
 

@@ -325,6 +325,25 @@ def test_a_rerun_scale_keeps_its_spark_row_unless_spark_runs_again(tmp_path: Pat
     assert re.fullmatch(r"[0-9a-f]{7,}(\+changes)?", kept["commit"])
 
 
+def test_results_kept_next_to_the_report_survive_a_new_out_dir(tmp_path: Path, monkeypatch) -> None:
+    """The results behind docs/benchmarks.md are written next to it (benchmarks.json); a run
+    with an empty out dir (a new checkout) starts from them and keeps the scales it does not
+    measure."""
+    docs = tmp_path / "docs" / "benchmarks.md"
+    docs.parent.mkdir()
+    earlier = {"raw_rows": {"events": 100_000_000}, "commit": "old1234"}
+    docs.with_suffix(".json").write_text(json.dumps({"scales": {"100M": earlier}}))
+    monkeypatch.setattr(bench, "bench_scale", lambda scale, *rest: {"scale": scale})
+    monkeypatch.setattr(bench, "render_markdown", lambda results, template: "report")
+    monkeypatch.setattr(bench, "summary_lines", lambda results: [])
+    bench.main(["--scales", "tiny", "--spark-scales", "", "--clv-customers", "0",
+                "--docs", str(docs), "--out-dir", str(tmp_path / "new_out")])
+    kept = json.loads(docs.with_suffix(".json").read_text())["scales"]
+    assert kept == {"100M": earlier, "tiny": {"scale": "tiny"}}
+    assert json.loads((tmp_path / "new_out" / "results.json").read_text())["scales"] == kept
+    assert docs.read_text() == "report"
+
+
 def test_report_ends_with_the_required_summary_lines() -> None:
     """docs/benchmarks.md, as last written by `make bench`, ends with one machine-readable line
     per measurement, the required ones among them."""
