@@ -4,7 +4,10 @@
 
     Columns: the raw text (raw_ columns; timestamps are typed in the raw table and keep
     their names), the normalised columns and extracted JSON properties stg_events__events
-    exposes, validation_reason (the row-level checks) and reject_reason (the fate).
+    exposes, validation_reason (the row-level checks) and reject_reason (the fate). The hash
+    of the raw row (row_hash) and the trimmed JSON text are not stored: both follow from
+    the raw columns, and a run recomputes them for the few target rows it re-reads (they
+    were a quarter of the table's bytes).
     Row-level checks, in priority order (first failing wins):
       1 missing_required_field  event_id, occurred_at, received_at or event_type missing
       2 invalid_id              event_id, contact_id or anonymous_id not id-shaped
@@ -66,6 +69,17 @@
         1 = 0
     {%- endif -%}
 {%- endset -%}
+{#- The raw columns row_hash covers, and the same columns as the target keeps them. -#}
+{%- set row_hash_columns = [
+    'event_id', 'occurred_at', 'received_at', 'contact_id', 'email',
+    'anonymous_id', 'event_type', 'properties',
+] -%}
+{%- set existing_row_hash_columns = [] -%}
+{%- for column in row_hash_columns -%}
+    {%- do existing_row_hash_columns.append(
+        'existing.' ~ (column if column.endswith('_at') else 'raw_' ~ column)
+    ) -%}
+{%- endfor -%}
 {%- set max_received = dbt.dateadd(
     'minute', var('events_max_clock_skew_minutes') | int, events_load_time()
 ) %}
@@ -98,10 +112,7 @@ raw_deliveries as (
         properties as raw_properties,
         occurred_at,
         received_at,
-        {{ staging_row_hash([
-            'event_id', 'occurred_at', 'received_at', 'contact_id', 'email',
-            'anonymous_id', 'event_type', 'properties',
-        ]) }} as row_hash
+        {{ staging_row_hash(row_hash_columns) }} as row_hash
     from source
 
 ),
@@ -167,7 +178,7 @@ numbered_raw_deliveries as (
             existing.raw_properties,
             existing.occurred_at,
             existing.received_at,
-            existing.row_hash,
+            {{ staging_row_hash(existing_row_hash_columns) }} as row_hash,
             existing.row_ordinal
         from {{ this }} as existing
         where
@@ -286,10 +297,8 @@ final as (
         anonymous_id,
         email_normalized,
         event_type,
-        properties,
 
         -- identity of the raw row
-        row_hash,
         row_ordinal,
         {{ dbt.hash(dbt.concat([
             "coalesce(raw_event_id, '')", "'|'",
