@@ -180,8 +180,8 @@
 {%- endmacro %}
 
 {#- Order of valid deliveries of one event id: the earliest received wins; ties broken by
-    the hash of the raw row, then by the ordinal among byte-identical rows. Columns are
-    qualified with `relation_alias`. -#}
+    the hash of the raw row (byte-identical rows stay tied: their ordinal is their position
+    among these peers). Columns are qualified with `relation_alias`. -#}
 {% macro incremental_events_delivery_order(relation_alias) -%}
-    {{ relation_alias }}.received_at, {{ relation_alias }}.row_hash, {{ relation_alias }}.row_ordinal
+    {{ relation_alias }}.received_at, {{ relation_alias }}.row_hash
 {%- endmacro %}

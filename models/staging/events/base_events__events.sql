@@ -69,6 +69,16 @@
         1 = 0
     {%- endif -%}
 {%- endset -%}
+{#- The normalised columns, from the raw ones: computed for the checks and again after the
+    window (see validated). -#}
+{%- set normalized_columns = {
+    'event_id': staging_blank_to_null('raw_event_id'),
+    'contact_id': staging_blank_to_null('raw_contact_id'),
+    'anonymous_id': staging_blank_to_null('raw_anonymous_id'),
+    'email_normalized': events_email_normalized('raw_email'),
+    'event_type': 'lower(' ~ staging_blank_to_null('raw_event_type') ~ ')',
+    'properties': staging_blank_to_null('raw_properties'),
+} -%}
 {#- The raw columns row_hash covers, and the same columns as the target keeps them. -#}
 {%- set row_hash_columns = [
     'event_id', 'occurred_at', 'received_at', 'contact_id', 'email',
@@ -117,20 +127,6 @@ raw_deliveries as (
 
 ),
 
-numbered_raw_deliveries as (
-
-    -- byte-identical rows share received_at, so each group lies wholly inside or
-    -- wholly outside the window
-    select
-        *,
-        row_number() over (
-            partition by received_at, row_hash
-            order by received_at
-        ) as row_ordinal
-    from raw_deliveries
-
-),
-
 {% if is_incremental() %}
 
     revalidated_event_ids as (
@@ -159,7 +155,7 @@ numbered_raw_deliveries as (
 
     recomputed_event_ids as (
 
-        select {{ staging_blank_to_null('raw_event_id') }} as event_id from raw_deliveries
+        select {{ normalized_columns['event_id'] }} as event_id from raw_deliveries
         union
         select event_id from revalidated_event_ids
 
@@ -178,8 +174,7 @@ numbered_raw_deliveries as (
             existing.raw_properties,
             existing.occurred_at,
             existing.received_at,
-            {{ staging_row_hash(existing_row_hash_columns) }} as row_hash,
-            existing.row_ordinal
+            {{ staging_row_hash(existing_row_hash_columns) }} as row_hash
         from {{ this }} as existing
         where
             {{ before_window }}
@@ -191,7 +186,7 @@ numbered_raw_deliveries as (
 
 deliveries as (
 
-    select * from numbered_raw_deliveries
+    select * from raw_deliveries
     {% if is_incremental() %}
         union all
         select * from recomputed_existing
@@ -202,21 +197,30 @@ deliveries as (
 cleaned as (
 
     select
-        deliveries.*,
-        {{ staging_blank_to_null('raw_event_id') }} as event_id,
-        {{ staging_blank_to_null('raw_contact_id') }} as contact_id,
-        {{ staging_blank_to_null('raw_anonymous_id') }} as anonymous_id,
-        {{ events_email_normalized('raw_email') }} as email_normalized,
-        lower({{ staging_blank_to_null('raw_event_type') }}) as event_type,
-        {{ staging_blank_to_null('raw_properties') }} as properties
+        {%- for column, expression in normalized_columns.items() %}
+            {{ expression }} as {{ column }},
+        {%- endfor %}
+        deliveries.*
     from deliveries
 
 ),
 
 validated as (
 
+    {#- Only the raw columns, the hash, event_id and the verdict go on to the window below:
+        the other normalised columns are cheap to recompute after it, and every column
+        carried through the window is sorted (and at 100M events spilled) with it. -#}
     select
-        cleaned.*,
+        cleaned.raw_event_id,
+        cleaned.raw_contact_id,
+        cleaned.raw_email,
+        cleaned.raw_anonymous_id,
+        cleaned.raw_event_type,
+        cleaned.raw_properties,
+        cleaned.occurred_at,
+        cleaned.received_at,
+        cleaned.row_hash,
+        cleaned.event_id,
         case
             when
                 cleaned.event_id is null
@@ -263,18 +267,36 @@ validated as (
 
 ),
 
-ranked as (
+positioned as (
 
+    {#- One window gives both the ordinal among byte-identical deliveries and the duplicate
+        ranking. Byte-identical deliveries share event_id and verdict, so they are peers of
+        one partition here (same received_at and row_hash): the ordinal is the position
+        among its peers, and the position in the partition orders the deliveries by
+        received_at, row_hash and that ordinal. In an incremental run a group of such
+        copies is whole: they share received_at, so all are raw rows in the window or all
+        are target rows re-read with their event. -#}
     select
         validated.*,
-        case
-            when validated.validation_reason is null
-                then row_number() over (
-                    partition by validated.event_id, validated.validation_reason
-                    order by {{ incremental_events_delivery_order('validated') }}
-                )
-        end as delivery_rank
+        row_number() over deliveries_of_event as delivery_position,
+        rank() over deliveries_of_event as first_position_of_copies
     from validated
+    window deliveries_of_event as (
+        partition by validated.event_id, validated.validation_reason
+        order by {{ incremental_events_delivery_order('validated') }}
+    )
+
+),
+
+renormalized as (
+
+    select
+        positioned.*,
+        {%- for column, expression in normalized_columns.items() if column != 'event_id' %}
+            {{ expression }} as {{ column }},
+        {%- endfor %}
+        positioned.delivery_position - positioned.first_position_of_copies + 1 as row_ordinal
+    from positioned
 
 ),
 
@@ -311,7 +333,7 @@ final as (
         validation_reason,
         coalesce(
             validation_reason,
-            case when delivery_rank > 1 then 'duplicate' end
+            case when delivery_position > 1 then 'duplicate' end
         ) as reject_reason,
 
         -- properties of deliveries that passed validation (JSON checked), dates
@@ -333,7 +355,7 @@ final as (
             'month', "coalesce(received_at, cast('1900-01-01' as " ~ dbt.type_timestamp() ~ "))"
         ) }} as date) as received_month
 
-    from ranked
+    from renormalized
 
 )
 
